@@ -1,0 +1,119 @@
+// Package encode writes rendered objects as deterministic YAML: keys sorted,
+// no empty status, no null creationTimestamp, the same bytes for the same
+// objects on every machine.
+package encode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/meshwright/meshwright/render"
+)
+
+// Object encodes one object as a YAML document (without separator).
+func Object(o render.Object) ([]byte, error) {
+	v, err := Plain(o)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Stream encodes objects as one multi-document YAML stream.
+func Stream(objs []render.Object) ([]byte, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		b, err := Object(o)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+	}
+	return buf.Bytes(), nil
+}
+
+// Plain returns the object as plain maps, lists and scalars, the form
+// kyaml and the YAML encoder take. JSON is the round trip because the
+// upstream types (Kubernetes, Istio's protos) define their wire form in JSON.
+func Plain(o render.Object) (map[string]any, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	prune(v)
+	return numbers(v).(map[string]any), nil
+}
+
+// prune drops what Go's zero values put into JSON and a reviewer should not
+// see: an empty status or spec (a Namespace's), and metadata.creationTimestamp: null.
+func prune(v map[string]any) {
+	for _, key := range []string{"status", "spec"} {
+		if s, ok := v[key].(map[string]any); ok && len(s) == 0 {
+			delete(v, key)
+		}
+	}
+	if md, ok := v["metadata"].(map[string]any); ok {
+		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
+			delete(md, "creationTimestamp")
+		}
+	}
+}
+
+// numbers turns json.Number into int64 or float64 so YAML prints them bare.
+func numbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = numbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = numbers(x)
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		f, _ := t.Float64()
+		return f
+	}
+	return v
+}
+
+// Path is the file an object is written to, relative to the output
+// directory: grouped by the input it came from, then by namespace, so a
+// tenant's rendered files sit in one folder its owners can review.
+//
+//	tenant/bookinfo/bookinfo/networkpolicy-deny-by-default.yaml
+//	mesh/platform/_cluster/namespace-istio-system.yaml
+func Path(o render.Object) string {
+	source := o.GetAnnotations()[render.AnnotationSource]
+	kind, name, _ := strings.Cut(source, "/")
+	ns := o.GetNamespace()
+	if ns == "" {
+		ns = "_cluster"
+	}
+	return strings.ToLower(kind) + "/" + name + "/" + ns + "/" + strings.ToLower(render.Kind(o)) + "-" + o.GetName() + ".yaml"
+}

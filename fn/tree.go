@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/meshwright/meshwright/encode"
+	"github.com/meshwright/meshwright/render"
+)
+
+// manifestName lists, inside an output directory, the files meshwright wrote
+// there: the next render removes those it no longer produces and never
+// touches any other file.
+const manifestName = ".meshwright-files"
+
+// writeTree makes dir hold exactly the current render: one file per object
+// at encode.Path, stale files of earlier renders removed.
+func writeTree(dir string, objs []render.Object) error {
+	files := make(map[string][]byte, len(objs))
+	for _, o := range objs {
+		b, err := encode.Object(o)
+		if err != nil {
+			return err
+		}
+		files[encode.Path(o)] = b
+	}
+	previous, err := readManifest(dir)
+	if err != nil {
+		return err
+	}
+	for _, rel := range sortedNames(files) {
+		if err := writeIfChanged(filepath.Join(dir, filepath.FromSlash(rel)), files[rel]); err != nil {
+			return err
+		}
+	}
+	for _, rel := range previous {
+		if _, keep := files[rel]; keep {
+			continue
+		}
+		if err := removeWithEmptyParents(dir, rel); err != nil {
+			return err
+		}
+	}
+	return writeIfChanged(filepath.Join(dir, manifestName), manifest(files))
+}
+
+func sortedNames(files map[string][]byte) []string {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func manifest(files map[string][]byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Files written by meshwright render -o; it removes them when they are no longer rendered.\n")
+	for _, n := range sortedNames(files) {
+		b.WriteString(n)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func readManifest(dir string) ([]string, error) {
+	f, err := os.Open(filepath.Join(dir, manifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading output manifest: %w", err)
+	}
+	defer f.Close()
+	var names []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		// The manifest is ours, but never let it point outside dir.
+		if !filepath.IsLocal(filepath.FromSlash(line)) {
+			return nil, fmt.Errorf("output manifest %s lists %q, which is not inside the directory", filepath.Join(dir, manifestName), line)
+		}
+		names = append(names, line)
+	}
+	return names, s.Err()
+}
+
+// writeIfChanged leaves identical files untouched, so their timestamps show
+// what a render changed.
+func writeIfChanged(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}
+
+// removeWithEmptyParents removes a stale file and the directories it leaves
+// empty, up to dir.
+func removeWithEmptyParents(dir, rel string) error {
+	path := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing stale output: %w", err)
+	}
+	for parent := filepath.Dir(path); parent != filepath.Clean(dir); parent = filepath.Dir(parent) {
+		if os.Remove(parent) != nil { // not empty, or gone: stop
+			break
+		}
+	}
+	return nil
+}

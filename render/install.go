@@ -1,0 +1,336 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	meshv1alpha1 "istio.io/api/mesh/v1alpha1"
+	securityv1beta1 "istio.io/api/security/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	iop "istio.io/istio/operator/pkg/apis"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	spec "github.com/meshwright/meshwright/schema"
+)
+
+// install renders the Mesh's own objects: the control plane and what it
+// needs to run.
+func install(mesh *spec.Mesh) []Object {
+	m := &mesh.Spec
+	objs := controlPlaneNamespaces(m)
+	objs = append(objs, cniPodSecurityPolicy(m)...)
+	for _, rev := range m.ControlPlane.Revisions {
+		objs = append(objs, istioOperator(m, rev))
+	}
+	objs = append(objs, peerAuthentication(m))
+	return objs
+}
+
+// LabelPodSecurityEnforce is the Pod Security Admission label (Kubernetes >= 1.25).
+const LabelPodSecurityEnforce = "pod-security.kubernetes.io/enforce"
+
+// controlPlaneNamespaces renders the control-plane namespace, labelled so
+// tenants' NetworkPolicies can admit traffic from it, and on clusters with
+// Pod Security Admission the CNI namespace labelled privileged: the CNI
+// DaemonSet writes to the host.
+func controlPlaneNamespaces(m *spec.MeshSpec) []Object {
+	cp := namespace(m.ControlPlane.Namespace, m.ControlPlane.NamespaceLabels)
+	objs := []Object{cp}
+	if !m.ControlPlane.CNI.Enabled || !podSecurityAdmission(m) {
+		return objs
+	}
+	if m.ControlPlane.CNI.Namespace == m.ControlPlane.Namespace {
+		cp.Labels[LabelPodSecurityEnforce] = "privileged"
+		return objs
+	}
+	return append(objs, namespace(m.ControlPlane.CNI.Namespace, map[string]string{LabelPodSecurityEnforce: "privileged"}))
+}
+
+func namespace(name string, labels map[string]string) *corev1.Namespace {
+	l := make(map[string]string, len(labels)+1)
+	for k, v := range labels {
+		l[k] = v
+	}
+	meta := objectMeta("", name)
+	meta.Labels = l
+	return &corev1.Namespace{TypeMeta: typeMeta("v1", "Namespace"), ObjectMeta: meta}
+}
+
+// podSecurityAdmission tells whether the cluster has Pod Security Admission
+// (1.25 and later) rather than PodSecurityPolicy.
+func podSecurityAdmission(m *spec.MeshSpec) bool {
+	return minorVersion(m.KubernetesVersion) >= 25
+}
+
+// minorVersion reads the minor of a schema-validated "1.MINOR".
+func minorVersion(v string) int {
+	_, minor, _ := strings.Cut(v, ".")
+	n, _ := strconv.Atoi(minor)
+	return n
+}
+
+// istioOperator renders one revision's IstioOperator: the input to
+// `istioctl install -f`, never applied to the cluster, hence local-config.
+// Gateways and the CNI DaemonSet exist once per cluster and upgrade in place,
+// so only the gatewayRevision's IstioOperator enables them.
+func istioOperator(m *spec.MeshSpec, rev spec.Revision) Object {
+	cp := m.ControlPlane
+	owner := resolveRevision(cp, cp.GatewayRevision) == rev.Name
+	meta := objectMeta(cp.Namespace, "installed-state-"+rev.Name)
+	meta.Annotations = map[string]string{AnnotationLocalConfig: "true"}
+	return &iop.IstioOperator{
+		TypeMeta:   typeMeta("install.istio.io/v1alpha1", "IstioOperator"),
+		ObjectMeta: meta,
+		Spec: iop.IstioOperatorSpec{
+			Profile:    cp.Profile,
+			Hub:        cp.Hub,
+			Tag:        rev.Version,
+			Revision:   rev.Name,
+			Namespace:  cp.Namespace,
+			MeshConfig: meshConfig(m),
+			Components: &iop.IstioComponentSpec{
+				Cni: &iop.ComponentSpec{
+					Enabled:   boolValue(owner && cp.CNI.Enabled),
+					Namespace: cp.CNI.Namespace,
+				},
+				Pilot: &iop.ComponentSpec{
+					Enabled: boolValue(true),
+					Kubernetes: &iop.KubernetesResources{
+						Resources: pilotResources(cp),
+						Strategy:  rollingStrategy(),
+					},
+				},
+				IngressGateways: gatewayComponents(m.Gateways.Ingress, owner, ingressPorts),
+				EgressGateways:  gatewayComponents(m.Gateways.Egress, owner, egressPorts),
+			},
+			Values: values(m, rev),
+		},
+	}
+}
+
+// resolveRevision maps a tag to its revision; a revision name maps to itself.
+func resolveRevision(cp spec.ControlPlane, name string) string {
+	if rev, ok := cp.Tags[name]; ok {
+		return rev
+	}
+	return name
+}
+
+// meshConfig is the revision's mesh configuration. istioctl lays it over
+// Istio's defaults, which differ from the proto zero values: the outbound
+// policy's zero, REGISTRY_ONLY, is spelled out, because omitting it (as proto
+// JSON omits zero values) would leave Istio's default, ALLOW_ANY.
+func meshConfig(m *spec.MeshSpec) json.RawMessage {
+	mode := meshv1alpha1.MeshConfig_OutboundTrafficPolicy_REGISTRY_ONLY
+	if m.ControlPlane.OutboundTrafficPolicy == "ALLOW_ANY" {
+		mode = meshv1alpha1.MeshConfig_OutboundTrafficPolicy_ALLOW_ANY
+	}
+	mc := protoJSON(&meshv1alpha1.MeshConfig{
+		AccessLogFile:         m.ControlPlane.AccessLogFile,
+		EnablePrometheusMerge: wrapperspb.Bool(m.ControlPlane.PrometheusMerge),
+		TrustDomain:           m.TrustDomain,
+	})
+	return withField(mc, "outboundTrafficPolicy", map[string]string{"mode": mode.String()})
+}
+
+// values are the Helm values of the revision's charts that the IstioOperator
+// API has no field for.
+func values(m *spec.MeshSpec, rev spec.Revision) json.RawMessage {
+	cp := m.ControlPlane
+	v := &iop.Values{
+		Global: &iop.GlobalConfig{IstioNamespace: cp.Namespace},
+		Pilot:  &iop.PilotConfig{Cni: &iop.CNIUsageConfig{Enabled: wrapperspb.Bool(cp.CNI.Enabled)}},
+	}
+	if cp.Proxy != nil && cp.Proxy.Resources != nil {
+		v.Global.Proxy = &iop.ProxyConfig{Resources: valuesResources(cp.Proxy.Resources)}
+	}
+	for _, tag := range sortedKeys(cp.Tags) {
+		if cp.Tags[tag] == rev.Name {
+			v.RevisionTags = append(v.RevisionTags, tag)
+		}
+	}
+	raw := protoJSON(v)
+	if cp.Pilot != nil && cp.Pilot.TraceSampling != nil {
+		// set explicitly: a zero would vanish from proto JSON and leave the
+		// chart's default of 1%
+		pilot := map[string]any{}
+		_ = json.Unmarshal(fieldOf(raw, "pilot"), &pilot)
+		pilot["traceSampling"] = *cp.Pilot.TraceSampling
+		raw = withField(raw, "pilot", pilot)
+	}
+	return raw
+}
+
+func pilotResources(cp spec.ControlPlane) *corev1.ResourceRequirements {
+	if cp.Pilot == nil {
+		return nil
+	}
+	return resources(cp.Pilot.Resources)
+}
+
+func resources(r *spec.Resources) *corev1.ResourceRequirements {
+	if r == nil {
+		return nil
+	}
+	return &corev1.ResourceRequirements{Requests: r.Requests, Limits: r.Limits}
+}
+
+func valuesResources(r *spec.Resources) *iop.Resources {
+	out := &iop.Resources{}
+	if len(r.Requests) > 0 {
+		out.Requests = map[string]string{}
+		for name, q := range r.Requests {
+			out.Requests[string(name)] = q.String()
+		}
+	}
+	if len(r.Limits) > 0 {
+		out.Limits = map[string]string{}
+		for name, q := range r.Limits {
+			out.Limits[string(name)] = q.String()
+		}
+	}
+	return out
+}
+
+// Gateway Service ports. Ingress keeps the status port for load balancer
+// health checks and 15443 for SNI-routed (sni-dnat) traffic, as the seed
+// does; the demo profile's plain TCP port 31400 is left closed.
+var (
+	ingressPorts = []corev1.ServicePort{
+		servicePort("status-port", 15021, 15021),
+		servicePort("http2", 80, 8080),
+		servicePort("https", 443, 8443),
+		servicePort("tls", 15443, 15443),
+	}
+	egressPorts = []corev1.ServicePort{
+		servicePort("http2", 80, 8080),
+		servicePort("https", 443, 8443),
+		servicePort("tls", 15443, 15443),
+	}
+)
+
+func servicePort(name string, port, target int32) corev1.ServicePort {
+	return corev1.ServicePort{Name: name, Port: port, TargetPort: intstr.FromInt32(target)}
+}
+
+// gatewayComponents renders the gateways of one kind. A revision that does
+// not own the gateways lists them disabled, so its profile's default gateway
+// is not installed a second time.
+func gatewayComponents(gws []spec.Gateway, owner bool, ports []corev1.ServicePort) []iop.GatewayComponentSpec {
+	out := make([]iop.GatewayComponentSpec, 0, len(gws))
+	for _, gw := range gws {
+		c := iop.GatewayComponentSpec{
+			Name:          gw.Name,
+			ComponentSpec: iop.ComponentSpec{Enabled: boolValue(owner), Namespace: gw.Namespace},
+		}
+		if owner {
+			c.Label = gw.Labels
+			c.Kubernetes = gatewayKubernetes(gw, ports)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func gatewayKubernetes(gw spec.Gateway, ports []corev1.ServicePort) *iop.KubernetesResources {
+	min := gw.Autoscale.Min
+	cpu := gw.Autoscale.CPUUtilization
+	return &iop.KubernetesResources{
+		// sni-dnat lets the gateway route TLS by SNI without terminating it
+		// (port 15443, cross-cluster traffic).
+		Env: []*corev1.EnvVar{{Name: "ISTIO_META_ROUTER_MODE", Value: "sni-dnat"}},
+		HpaSpec: &autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: gw.Name},
+			MinReplicas:    &min,
+			MaxReplicas:    gw.Autoscale.Max,
+			Metrics: []autoscalingv2.MetricSpec{{
+				Type: autoscalingv2.ResourceMetricSourceType,
+				Resource: &autoscalingv2.ResourceMetricSource{
+					Name:   corev1.ResourceCPU,
+					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &cpu},
+				},
+			}},
+		},
+		Resources:          resources(gw.Resources),
+		Service:            &corev1.ServiceSpec{Type: corev1.ServiceType(gw.Service.Type), Ports: ports},
+		ServiceAnnotations: gw.Service.Annotations,
+		Strategy:           rollingStrategy(),
+	}
+}
+
+// rollingStrategy surges a full new set of pods before old ones go, so a
+// gateway or istiod keeps serving through an upgrade.
+func rollingStrategy() *appsv1.DeploymentStrategy {
+	surge, unavailable := intstr.FromString("100%"), intstr.FromString("25%")
+	return &appsv1.DeploymentStrategy{
+		Type:          appsv1.RollingUpdateDeploymentStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &surge, MaxUnavailable: &unavailable},
+	}
+}
+
+// boolValue builds the operator's BoolValue, whose field is unexported.
+func boolValue(b bool) *iop.BoolValue {
+	v := &iop.BoolValue{}
+	if err := v.UnmarshalJSON([]byte(strconv.FormatBool(b))); err != nil {
+		panic(err) // unreachable: the input is a JSON boolean
+	}
+	return v
+}
+
+// protoJSON encodes a proto message with its JSON field names, as istioctl
+// reads it.
+func protoJSON(m proto.Message) json.RawMessage {
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("encoding %T: %v", m, err)) // unreachable: built from typed fields
+	}
+	return b
+}
+
+// withField returns the JSON object obj with key set to value.
+func withField(obj json.RawMessage, key string, value any) json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal(obj, &m); err != nil {
+		panic(err) // unreachable: obj comes from protojson
+	}
+	b, err := json.Marshal(value)
+	if err != nil {
+		panic(err) // unreachable: plain values
+	}
+	m[key] = b
+	out, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// fieldOf returns the raw value of key in the JSON object obj.
+func fieldOf(obj json.RawMessage, key string) json.RawMessage {
+	m := map[string]json.RawMessage{}
+	_ = json.Unmarshal(obj, &m)
+	return m[key]
+}
+
+// peerAuthentication renders the mesh-wide mTLS mode.
+func peerAuthentication(m *spec.MeshSpec) Object {
+	mode := securityv1beta1.PeerAuthentication_MutualTLS_STRICT
+	if m.Security.MTLS == "PERMISSIVE" {
+		mode = securityv1beta1.PeerAuthentication_MutualTLS_PERMISSIVE
+	}
+	return &securityv1.PeerAuthentication{
+		TypeMeta:   typeMeta("security.istio.io/v1", "PeerAuthentication"),
+		ObjectMeta: objectMeta(m.ControlPlane.Namespace, "default"),
+		Spec: securityv1beta1.PeerAuthentication{
+			Mtls: &securityv1beta1.PeerAuthentication_MutualTLS{Mode: mode},
+		},
+	}
+}

@@ -1,0 +1,47 @@
+package render
+
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	spec "github.com/meshwright/meshwright/schema"
+)
+
+// LabelRevision selects the control-plane revision (or tag) that injects the
+// namespace's sidecars. istio-injection is never set with it: it would win.
+const LabelRevision = "istio.io/rev"
+
+// tenancy renders a tenant's namespaces and their network isolation.
+func tenancy(mesh *spec.Mesh, t *spec.Tenant) []Object {
+	var objs []Object
+	for _, ns := range t.Spec.Namespaces {
+		objs = append(objs, namespace(ns.Name, map[string]string{
+			LabelRevision: ns.Revision,
+			LabelTenant:   t.Metadata.Name,
+		}))
+		if mesh.Spec.NetworkPolicy.DenyByDefault {
+			objs = append(objs, networkPolicy(ns.Name, "deny-by-default", nil))
+		}
+		if ns.AllowSameNamespace {
+			objs = append(objs, networkPolicy(ns.Name, "allow-same-namespace", []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}))
+		}
+	}
+	return objs
+}
+
+// networkPolicy renders an ingress policy for every pod of the namespace:
+// with no peers it denies all ingress, with peers it admits them.
+func networkPolicy(ns, name string, from []networkingv1.NetworkPolicyPeer) Object {
+	np := &networkingv1.NetworkPolicy{
+		TypeMeta:   typeMeta("networking.k8s.io/v1", "NetworkPolicy"),
+		ObjectMeta: objectMeta(ns, name),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		},
+	}
+	if from != nil {
+		np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{From: from}}
+	}
+	return np
+}

@@ -1,0 +1,242 @@
+package schema
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes bounds the values one document may expand to, so aliases cannot
+// turn a small file into an unbounded one ("billion laughs").
+const maxNodes = 1 << 20
+
+// Origin is where an input document came from; it locates field paths in the
+// user's YAML for diagnostics.
+type Origin struct {
+	File  string
+	Index int // position of the document in its file, 0-based
+	root  *yaml.Node
+}
+
+// document is one YAML document of an input file.
+type document struct {
+	Origin
+	apiVersion, kind, name string
+	value                  any // plain Go value: map[string]any, []any, scalars
+}
+
+// resource names the document as "Kind/name" for diagnostics.
+func (d *document) resource() string {
+	if d.kind == "" {
+		return ""
+	}
+	return d.kind + "/" + d.name
+}
+
+// Locate returns a diagnostic for path, positioned at the deepest part of the
+// path that exists in the YAML (a missing field is reported at its parent).
+func (o Origin) Locate(sev Severity, path Path, msg string) Diagnostic {
+	d := Diagnostic{Severity: sev, File: o.File, Index: o.Index, Path: path, Message: msg}
+	if n := o.deepest(path); n != nil {
+		d.Line, d.Column = n.Line, n.Column
+	}
+	return d
+}
+
+func (o Origin) deepest(path Path) *yaml.Node {
+	node := o.root
+	if node == nil {
+		return nil
+	}
+	at := node
+	for _, seg := range path {
+		node = resolveAlias(node)
+		switch node.Kind {
+		case yaml.MappingNode:
+			next := (*yaml.Node)(nil)
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				if node.Content[i].Value == seg {
+					at, next = node.Content[i], node.Content[i+1]
+					break
+				}
+			}
+			if next == nil {
+				return at
+			}
+			node = next
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(node.Content) {
+				return at
+			}
+			node = node.Content[i]
+			at = node
+		default:
+			return at
+		}
+	}
+	return at
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// splitDocuments parses every YAML document of a file. A syntax error ends
+// the file: YAML cannot resynchronise after one.
+func splitDocuments(file string, data []byte) ([]*document, []Diagnostic) {
+	var docs []*document
+	var diags []Diagnostic
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for index := 0; ; index++ {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			return docs, diags
+		}
+		if err != nil {
+			return docs, append(diags, syntaxDiagnostic(file, index, err))
+		}
+		doc, ds := newDocument(Origin{File: file, Index: index, root: &root})
+		diags = append(diags, ds...)
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+	}
+}
+
+func syntaxDiagnostic(file string, index int, err error) Diagnostic {
+	d := Diagnostic{Severity: SeverityError, File: file, Index: index, Message: "invalid YAML: " + err.Error()}
+	if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
+		d.Line, _ = strconv.Atoi(m[1])
+		d.Message = "invalid YAML: " + m[2]
+	}
+	return d
+}
+
+// newDocument converts one parsed document; empty documents yield nil.
+func newDocument(o Origin) (*document, []Diagnostic) {
+	node := o.root
+	if node.Kind == yaml.DocumentNode {
+		if len(node.Content) == 0 {
+			return nil, nil
+		}
+		node = node.Content[0]
+	}
+	o.root = node
+	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+		return nil, nil
+	}
+	if resolveAlias(node).Kind != yaml.MappingNode {
+		return nil, []Diagnostic{o.Locate(SeverityError, nil, "document must be a mapping with apiVersion and kind")}
+	}
+	c := converter{origin: o}
+	value := c.convert(node, nil)
+	if len(c.diags) > 0 {
+		return nil, c.diags
+	}
+	doc := &document{Origin: o, value: value}
+	m := value.(map[string]any)
+	doc.apiVersion, _ = m["apiVersion"].(string)
+	doc.kind, _ = m["kind"].(string)
+	if md, ok := m["metadata"].(map[string]any); ok {
+		doc.name, _ = md["name"].(string)
+	}
+	return doc, nil
+}
+
+// converter turns a YAML node tree into plain Go values the way Kubernetes
+// reads YAML (keys are strings), refusing duplicate keys, which YAML forbids
+// and which would otherwise silently drop one of the values.
+type converter struct {
+	origin Origin
+	nodes  int
+	diags  []Diagnostic
+}
+
+func (c *converter) convert(n *yaml.Node, path Path) any {
+	c.nodes++
+	if c.nodes > maxNodes {
+		if c.nodes == maxNodes+1 {
+			c.diags = append(c.diags, c.origin.Locate(SeverityError, path, fmt.Sprintf("document expands to more than %d values", maxNodes)))
+		}
+		return nil
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return c.convert(n.Alias, path)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		seen := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				c.diags = append(c.diags, c.at(k, path, "mapping keys must be scalars"))
+				continue
+			}
+			if k.Tag == "!!merge" {
+				c.diags = append(c.diags, c.at(k, path, "merge keys (<<) are not supported"))
+				continue
+			}
+			if line, dup := seen[k.Value]; dup {
+				c.diags = append(c.diags, c.at(k, path.Child(k.Value), fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, line)))
+				continue
+			}
+			seen[k.Value] = k.Line
+			m[k.Value] = c.convert(v, path.Child(k.Value))
+		}
+		return m
+	case yaml.SequenceNode:
+		l := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			l[i] = c.convert(item, path.Child(i))
+		}
+		return l
+	case yaml.ScalarNode:
+		return c.scalar(n, path)
+	}
+	return nil
+}
+
+func (c *converter) scalar(n *yaml.Node, path Path) any {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b
+		}
+	case "!!int":
+		var i int64
+		if err := n.Decode(&i); err == nil {
+			return i
+		}
+		c.diags = append(c.diags, c.at(n, path, fmt.Sprintf("integer %s is out of range", n.Value)))
+		return nil
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err == nil {
+			return f
+		}
+	}
+	if !utf8.ValidString(n.Value) {
+		c.diags = append(c.diags, c.at(n, path, "value is not valid UTF-8"))
+	}
+	return n.Value
+}
+
+func (c *converter) at(n *yaml.Node, path Path, msg string) Diagnostic {
+	return Diagnostic{Severity: SeverityError, File: c.origin.File, Index: c.origin.Index, Line: n.Line, Column: n.Column, Path: path, Message: msg}
+}
