@@ -57,7 +57,7 @@ func renderCommand(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *dir != "" {
-		if err := writeTree(*dir, objs); err != nil {
+		if err := encode.WriteTree(*dir, objs); err != nil {
 			fmt.Fprintf(stderr, "meshwright: %v\n", err)
 			return exitError
 		}

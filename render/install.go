@@ -37,21 +37,31 @@ func install(mesh *spec.Mesh) []Object {
 // LabelPodSecurityEnforce is the Pod Security Admission label (Kubernetes >= 1.25).
 const LabelPodSecurityEnforce = "pod-security.kubernetes.io/enforce"
 
-// controlPlaneNamespaces renders the control-plane namespace, labelled so
-// tenants' NetworkPolicies can admit traffic from it, and on clusters with
-// Pod Security Admission the CNI namespace labelled privileged: the CNI
-// DaemonSet writes to the host.
+// controlPlaneNamespaces renders the control-plane namespace and the
+// namespaces of gateways outside it, all labelled so tenants' NetworkPolicies
+// admit traffic from them; and on clusters with Pod Security Admission the CNI
+// namespace labelled privileged: the CNI DaemonSet writes to the host.
 func controlPlaneNamespaces(m *spec.MeshSpec) []Object {
-	cp := namespace(m.ControlPlane.Namespace, m.ControlPlane.NamespaceLabels)
-	objs := []Object{cp}
-	if !m.ControlPlane.CNI.Enabled || !podSecurityAdmission(m) {
-		return objs
+	cp := m.ControlPlane
+	byName := map[string]*corev1.Namespace{}
+	var objs []Object
+	add := func(name string, labels map[string]string) *corev1.Namespace {
+		if ns, ok := byName[name]; ok {
+			return ns
+		}
+		ns := namespace(name, labels)
+		byName[name] = ns
+		objs = append(objs, ns)
+		return ns
 	}
-	if m.ControlPlane.CNI.Namespace == m.ControlPlane.Namespace {
-		cp.Labels[LabelPodSecurityEnforce] = "privileged"
-		return objs
+	add(cp.Namespace, cp.NamespaceLabels)
+	for _, gw := range append(append([]spec.Gateway{}, m.Gateways.Ingress...), m.Gateways.Egress...) {
+		add(gw.Namespace, cp.NamespaceLabels)
 	}
-	return append(objs, namespace(m.ControlPlane.CNI.Namespace, map[string]string{LabelPodSecurityEnforce: "privileged"}))
+	if cp.CNI.Enabled && podSecurityAdmission(m) {
+		add(cp.CNI.Namespace, nil).Labels[LabelPodSecurityEnforce] = "privileged"
+	}
+	return objs
 }
 
 func namespace(name string, labels map[string]string) *corev1.Namespace {

@@ -94,8 +94,9 @@ func (c *checker) checkMesh() {
 			path := fmt.Sprintf("spec.gateways.%s[%d]", g.kind, i)
 			if prev, dup := gateways[gw.Name]; dup {
 				c.meshErrorf(path+".name", "gateway name %q is already used by %s: gateway names are unique", gw.Name, prev)
+			} else {
+				gateways[gw.Name] = path
 			}
-			gateways[gw.Name] = path
 			if gw.RequireJWT && len(c.mesh.Spec.Security.JWT) == 0 {
 				c.meshErrorf(path+".requireJWT", "requireJWT needs at least one provider in spec.security.jwt: without one every request would be denied")
 			}

@@ -83,7 +83,19 @@ func (c *compiled) validate(doc *document, out any) []Diagnostic {
 	defer c.mu.Unlock()
 	v := c.kinds[doc.kind].Unify(c.ctx.Encode(doc.value))
 	if err := v.Validate(cue.Concrete(true), cue.All()); err != nil {
-		return c.diagnostics(doc, err)
+		diags := c.diagnostics(doc, err)
+		reported := map[string]bool{}
+		for _, d := range diags {
+			reported[d.Path.String()] = true
+		}
+		for _, p := range missingFields(v, 4) {
+			if !reported[p.String()] {
+				d := doc.Locate(SeverityError, p, "field is required but not present")
+				d.Resource = doc.resource()
+				diags = append(diags, d)
+			}
+		}
+		return diags
 	}
 	if err := v.Decode(out); err != nil {
 		return c.diagnostics(doc, err)
@@ -97,6 +109,7 @@ func (c *compiled) validate(doc *document, out any) []Diagnostic {
 func (c *compiled) diagnostics(doc *document, err error) []Diagnostic {
 	type issue struct {
 		msgs      []string
+		fallback  []string // said only when nothing better is known
 		conflicts []string // the accepted values of an enum the input missed
 		got       string
 	}
@@ -117,12 +130,18 @@ func (c *compiled) diagnostics(doc *document, err error) []Diagnostic {
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
 		switch {
-		case strings.Contains(msg, "errors in empty disjunction"):
+		case strings.Contains(msg, "errors in empty disjunction"), strings.Contains(msg, "(type _|_)"):
+			// a summary, or a consequence of an error reported on its own
+		case format == "conflicting values %s and %s (mismatched types %s and %s)" && len(args) == 4:
+			is.msgs = append(is.msgs, mismatchedTypes(args))
 		case format == "conflicting values %s and %s" && len(args) == 2:
-			is.conflicts = append(is.conflicts, fmt.Sprint(args[0]))
-			is.got = fmt.Sprint(args[1])
+			is.conflicts = append(is.conflicts, fmt.Sprint(args[1]))
+			is.got = fmt.Sprint(args[0])
+		case strings.HasPrefix(msg, "incompatible list lengths (0 and"):
+			is.fallback = append(is.fallback, "must list at least one item")
 		case strings.HasPrefix(msg, "incompatible list lengths"):
 			// the default list was tried and did not fit: not the user's mistake
+			is.fallback = append(is.fallback, msg)
 		default:
 			is.msgs = append(is.msgs, humanize(msg))
 		}
@@ -135,19 +154,116 @@ func (c *compiled) diagnostics(doc *document, err error) []Diagnostic {
 			p = strings.Split(key, "\x00")
 		}
 		msgs := is.msgs
-		if len(msgs) == 0 && len(is.conflicts) > 1 {
+		switch {
+		case len(msgs) > 0:
+		case len(is.conflicts) > 1:
 			sort.Strings(is.conflicts)
-			msgs = []string{fmt.Sprintf("must be one of %s (got %s)", strings.Join(is.conflicts, ", "), is.got)}
-		} else if len(msgs) == 0 && len(is.conflicts) == 1 {
+			msgs = []string{fmt.Sprintf("must be one of %s (got %s)", strings.Join(dedupe(is.conflicts), ", "), is.got)}
+		case len(is.conflicts) == 1:
 			msgs = []string{fmt.Sprintf("must be %s (got %s)", is.conflicts[0], is.got)}
+		case !hasDeeper(issues, key):
+			msgs = is.fallback
 		}
-		for _, m := range dedupe(msgs) {
+		for _, m := range firstPerKind(dedupe(msgs)) {
 			d := doc.Locate(SeverityError, p, m)
 			d.Resource = doc.resource()
 			diags = append(diags, d)
 		}
 	}
+	if len(diags) == 0 {
+		// never let an error pass unreported because no rule above knew it
+		d := doc.Locate(SeverityError, nil, err.Error())
+		d.Resource = doc.resource()
+		diags = append(diags, d)
+	}
 	return diags
+}
+
+// hasDeeper tells whether an issue sits below key: then key's own fallback
+// message (a failed default) only repeats it.
+func hasDeeper[V any](issues map[string]V, key string) bool {
+	for k := range issues {
+		if len(k) > len(key) && strings.HasPrefix(k, key+"\x00") {
+			return true
+		}
+	}
+	return false
+}
+
+// mismatchedTypes explains a value of the wrong type. CUE names the input's
+// value first, the schema's constraint second.
+func mismatchedTypes(args []any) string {
+	got, gotType, want := fmt.Sprint(args[0]), fmt.Sprint(args[2]), fmt.Sprint(args[3])
+	msg := fmt.Sprintf("expected %s, got %s %s", want, gotType, got)
+	if want == "string" && (gotType == "float" || gotType == "int" || gotType == "bool") {
+		msg += " (quote it to make it a string)"
+	}
+	return msg
+}
+
+// firstPerKind keeps one message about a type mismatch and one about an
+// empty value: the other alternatives of a disjunction repeat them.
+func firstPerKind(msgs []string) []string {
+	var out []string
+	var sawType, sawEmpty bool
+	for _, m := range msgs {
+		switch {
+		case strings.HasPrefix(m, "expected "):
+			if sawType {
+				continue
+			}
+			sawType = true
+		case m == "must not be empty":
+			sawEmpty = true
+		}
+		out = append(out, m)
+	}
+	if sawEmpty {
+		return []string{"must not be empty"}
+	}
+	return out
+}
+
+// missingFields lists the required fields absent from v, depth levels deep.
+// CUE leaves out "required but not present" once a document has another
+// error; listing them too means one run shows every problem.
+func missingFields(v cue.Value, depth int) []Path {
+	if depth == 0 {
+		return nil
+	}
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	var missing []Path
+	for it.Next() {
+		switch it.Selector().ConstraintType() {
+		case cue.OptionalConstraint:
+			// absent and allowed to be
+		case cue.RequiredConstraint:
+			missing = append(missing, valuePath(it.Value()))
+		default:
+			missing = append(missing, missingFields(it.Value(), depth-1)...)
+		}
+	}
+	return missing
+}
+
+// valuePath is v's path inside its document (without the #Kind definition).
+func valuePath(v cue.Value) Path {
+	var p Path
+	for _, sel := range v.Path().Selectors() {
+		switch {
+		case sel.IsDefinition():
+		case sel.Type() == cue.IndexLabel:
+			p = append(p, fmt.Sprint(sel.Index()))
+		case sel.Type()&cue.StringLabel != 0:
+			p = append(p, sel.Unquoted())
+		default:
+			p = append(p, sel.String())
+		}
+	}
+	return p
 }
 
 func dedupe(s []string) []string {
@@ -174,9 +290,33 @@ var patternNames = map[string]string{
 	`^/`:                                         "must be an absolute path",
 }
 
+// boundWords are ordered so that ">=" is tried before ">".
+var boundWords = []struct{ op, words string }{{">=", "at least"}, {"<=", "at most"}, {">", "greater than"}, {"<", "less than"}}
+
+var builtinMessages = map[string]string{
+	"strings.MinRunes(1)": "must not be empty",
+}
+
 // humanize rewrites CUE's bound messages ("invalid value "x" (out of bound
 // =~"re")") into what the pattern means.
 func humanize(msg string) string {
+	if i := strings.Index(msg, " (does not satisfy "); i >= 0 && strings.HasPrefix(msg, "invalid value ") {
+		builtin := strings.TrimSuffix(msg[i+len(" (does not satisfy "):], ")")
+		if m, ok := builtinMessages[builtin]; ok {
+			return m
+		}
+		if n, ok := strings.CutPrefix(builtin, "strings.MaxRunes("); ok {
+			return fmt.Sprintf("must be at most %s characters (got %s)", strings.TrimSuffix(n, ")"), strings.TrimPrefix(msg[:i], "invalid value "))
+		}
+		return msg
+	}
+	for _, b := range boundWords {
+		op, words := b.op, b.words
+		if i := strings.Index(msg, " (out of bound "+op); i >= 0 && strings.HasPrefix(msg, "invalid value ") {
+			bound := strings.TrimSuffix(msg[i+len(" (out of bound "+op):], ")")
+			return fmt.Sprintf("must be %s %s (got %s)", words, bound, strings.TrimPrefix(msg[:i], "invalid value "))
+		}
+	}
 	const marker = " (out of bound =~"
 	i := strings.Index(msg, marker)
 	if i < 0 || !strings.HasPrefix(msg, "invalid value ") {

@@ -96,6 +96,9 @@ var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // splitDocuments parses every YAML document of a file. A syntax error ends
 // the file: YAML cannot resynchronise after one.
 func splitDocuments(file string, data []byte) ([]*document, []Diagnostic) {
+	if !utf8.Valid(data) {
+		return nil, []Diagnostic{invalidUTF8(file, data)}
+	}
 	var docs []*document
 	var diags []Diagnostic
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -114,6 +117,25 @@ func splitDocuments(file string, data []byte) ([]*document, []Diagnostic) {
 			docs = append(docs, doc)
 		}
 	}
+}
+
+// invalidUTF8 locates the first byte that is not UTF-8, which the YAML
+// parser reports without a position.
+func invalidUTF8(file string, data []byte) Diagnostic {
+	line, col := 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return Diagnostic{Severity: SeverityError, File: file, Line: line, Column: col, Message: "file is not valid UTF-8"}
 }
 
 func syntaxDiagnostic(file string, index int, err error) Diagnostic {

@@ -125,7 +125,10 @@ func Parse(files ...File) (*Spec, error) {
 			}
 		}
 	}
-	diags = append(diags, oneMesh(files, meshDocs, meshes)...)
+	if !hasErrors(diags) {
+		// with errors, a missing Mesh may only be unreadable: say nothing
+		diags = append(diags, oneMesh(files, meshDocs, meshes)...)
+	}
 	if meshDocs == 1 && len(meshes) == 1 {
 		spec.Mesh = meshes[0]
 		applyDefaults(spec)
@@ -134,20 +137,22 @@ func Parse(files ...File) (*Spec, error) {
 	return result(spec, diags)
 }
 
+func hasErrors(diags []Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
 // result splits diagnostics into the spec's warnings or a returned Errors.
 func result(spec *Spec, diags []Diagnostic) (*Spec, error) {
 	sortDiagnostics(diags)
-	failed := false
-	for _, d := range diags {
-		if d.Severity == SeverityError {
-			failed = true
-		} else {
-			spec.Warnings = append(spec.Warnings, d)
-		}
-	}
-	if failed {
+	if hasErrors(diags) {
 		return nil, Errors(diags)
 	}
+	spec.Warnings = diags
 	return spec, nil
 }
 

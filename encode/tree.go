@@ -1,4 +1,4 @@
-package main
+package encode
 
 import (
 	"bufio"
@@ -11,25 +11,24 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/render"
 )
 
-// manifestName lists, inside an output directory, the files meshwright wrote
+// ManifestName lists, inside an output directory, the files meshwright wrote
 // there: the next render removes those it no longer produces and never
 // touches any other file.
-const manifestName = ".meshwright-files"
+const ManifestName = ".meshwright-files"
 
-// writeTree makes dir hold exactly the current render: one file per object
-// at encode.Path, stale files of earlier renders removed.
-func writeTree(dir string, objs []render.Object) error {
+// WriteTree makes dir hold exactly the current render: one file per object
+// at Path, stale files of earlier renders removed.
+func WriteTree(dir string, objs []render.Object) error {
 	files := make(map[string][]byte, len(objs))
 	for _, o := range objs {
-		b, err := encode.Object(o)
+		b, err := Object(o)
 		if err != nil {
 			return err
 		}
-		files[encode.Path(o)] = b
+		files[Path(o)] = b
 	}
 	previous, err := readManifest(dir)
 	if err != nil {
@@ -48,7 +47,7 @@ func writeTree(dir string, objs []render.Object) error {
 			return err
 		}
 	}
-	return writeIfChanged(filepath.Join(dir, manifestName), manifest(files))
+	return writeIfChanged(filepath.Join(dir, ManifestName), manifest(files))
 }
 
 func sortedNames(files map[string][]byte) []string {
@@ -71,7 +70,7 @@ func manifest(files map[string][]byte) []byte {
 }
 
 func readManifest(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, manifestName))
+	f, err := os.Open(filepath.Join(dir, ManifestName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -88,7 +87,7 @@ func readManifest(dir string) ([]string, error) {
 		}
 		// The manifest is ours, but never let it point outside dir.
 		if !filepath.IsLocal(filepath.FromSlash(line)) {
-			return nil, fmt.Errorf("output manifest %s lists %q, which is not inside the directory", filepath.Join(dir, manifestName), line)
+			return nil, fmt.Errorf("output manifest %s lists %q, which is not inside the directory", filepath.Join(dir, ManifestName), line)
 		}
 		names = append(names, line)
 	}

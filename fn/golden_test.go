@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/meshwright/meshwright/encode"
+	"github.com/meshwright/meshwright/render"
+	"github.com/meshwright/meshwright/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite the rendered/ golden trees from the current code (review the diff!)")
+
+// goldenCases are the directories holding spec/ (input) and rendered/ (the
+// reviewed output, one file per object).
+func goldenCases(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	for _, pattern := range []string{"../examples/*/spec", "../testdata/golden/*/spec"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, spec := range m {
+			dirs = append(dirs, filepath.Dir(spec))
+		}
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no golden cases found")
+	}
+	return dirs
+}
+
+func renderDir(t *testing.T, dir string) []render.Object {
+	t.Helper()
+	spec, err := schema.Load(filepath.Join(dir, "spec"))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	for _, w := range spec.Warnings {
+		t.Logf("warning: %s", w)
+	}
+	objs, err := render.Render(spec.Mesh, spec.Tenants)
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return objs
+}
+
+func TestGolden(t *testing.T) {
+	for _, dir := range goldenCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			objs := renderDir(t, dir)
+			want := filepath.Join(dir, "rendered")
+			if *update {
+				if err := encode.WriteTree(want, objs); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			got := t.TempDir()
+			if err := encode.WriteTree(got, objs); err != nil {
+				t.Fatal(err)
+			}
+			compareTrees(t, want, got)
+		})
+	}
+}
+
+// compareTrees fails for every file missing, extra or different.
+func compareTrees(t *testing.T, want, got string) {
+	t.Helper()
+	wantFiles, gotFiles := readTree(t, want), readTree(t, got)
+	for _, name := range sortedKeys(wantFiles) {
+		g, ok := gotFiles[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no longer rendered", name)
+		case !bytes.Equal(wantFiles[name], g):
+			t.Errorf("%s differs (run make golden and review the diff):\n--- want\n%s\n--- got\n%s", name, wantFiles[name], g)
+		}
+	}
+	for _, name := range sortedKeys(gotFiles) {
+		if _, ok := wantFiles[name]; !ok {
+			t.Errorf("%s: rendered but not in the golden tree", name)
+		}
+	}
+}
+
+func readTree(t *testing.T, root string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading %s: %v", root, err)
+	}
+	return files
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestDeterministic renders every case twice, once with the input files in
+// reverse order, and expects the same bytes.
+func TestDeterministic(t *testing.T) {
+	for _, dir := range goldenCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			files, err := schema.ReadFiles(filepath.Join(dir, "spec"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := renderFiles(t, files)
+			reversed := make([]schema.File, len(files))
+			for i, f := range files {
+				reversed[len(files)-1-i] = f
+			}
+			if second := renderFiles(t, reversed); !bytes.Equal(first, second) {
+				t.Errorf("output depends on input order or varies between runs:\n%s\n---- vs ----\n%s", first, second)
+			}
+		})
+	}
+}
+
+func renderFiles(t *testing.T, files []schema.File) []byte {
+	t.Helper()
+	spec, err := schema.Parse(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := render.Render(spec.Mesh, spec.Tenants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := encode.Stream(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
