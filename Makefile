@@ -6,7 +6,13 @@ BIN := bin/meshwright
 TOOLS := $(CURDIR)/.cache/bin
 EXAMPLE ?= examples/reference-architecture/spec
 
-.PHONY: all build render test unit golden vet clean
+.PHONY: all build render test unit golden vet clean tools
+
+# Pinned tool versions (see ../shared/design/ARCHITECTURE.md).
+KUSTOMIZE := $(TOOLS)/kustomize
+ISTIOCTL := $(TOOLS)/istioctl
+KUSTOMIZE_VERSION := v5.8.2
+ISTIO_VERSION := v0.0.0-20260827124520-eed52ebb66ad
 
 all: build
 
@@ -31,6 +37,14 @@ unit:
 golden:
 	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs' -update
 	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs'
+
+tools: $(KUSTOMIZE) $(ISTIOCTL)
+
+$(KUSTOMIZE):
+	GOBIN=$(TOOLS) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(ISTIOCTL):
+	GOBIN=$(TOOLS) $(GO) install istio.io/istio/istioctl/cmd/istioctl@$(ISTIO_VERSION)
 
 clean:
 	rm -rf bin
