@@ -115,5 +115,8 @@ func Path(o render.Object) string {
 	if ns == "" {
 		ns = "_cluster"
 	}
-	return strings.ToLower(kind) + "/" + name + "/" + ns + "/" + strings.ToLower(render.Kind(o)) + "-" + o.GetName() + ".yaml"
+	// ':' (RBAC names) is not portable in file names; '_' cannot occur in
+	// object names, so the mapping stays one to one.
+	file := strings.ToLower(render.Kind(o)) + "-" + strings.ReplaceAll(o.GetName(), ":", "_") + ".yaml"
+	return strings.ToLower(kind) + "/" + name + "/" + ns + "/" + file
 }

@@ -10,8 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	meshv1alpha1 "istio.io/api/mesh/v1alpha1"
-	securityv1beta1 "istio.io/api/security/v1beta1"
-	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	iop "istio.io/istio/operator/pkg/apis"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -30,7 +28,6 @@ func install(mesh *spec.Mesh) []Object {
 	for _, rev := range m.ControlPlane.Revisions {
 		objs = append(objs, istioOperator(m, rev))
 	}
-	objs = append(objs, peerAuthentication(m))
 	return objs
 }
 
@@ -328,19 +325,4 @@ func fieldOf(obj json.RawMessage, key string) json.RawMessage {
 	m := map[string]json.RawMessage{}
 	_ = json.Unmarshal(obj, &m)
 	return m[key]
-}
-
-// peerAuthentication renders the mesh-wide mTLS mode.
-func peerAuthentication(m *spec.MeshSpec) Object {
-	mode := securityv1beta1.PeerAuthentication_MutualTLS_STRICT
-	if m.Security.MTLS == "PERMISSIVE" {
-		mode = securityv1beta1.PeerAuthentication_MutualTLS_PERMISSIVE
-	}
-	return &securityv1.PeerAuthentication{
-		TypeMeta:   typeMeta("security.istio.io/v1", "PeerAuthentication"),
-		ObjectMeta: objectMeta(m.ControlPlane.Namespace, "default"),
-		Spec: securityv1beta1.PeerAuthentication{
-			Mtls: &securityv1beta1.PeerAuthentication_MutualTLS{Mode: mode},
-		},
-	}
 }

@@ -69,15 +69,34 @@ var kindRank = func() map[string]int {
 // the inputs, when two inputs would render the same object.
 func Render(mesh *spec.Mesh, tenants []*spec.Tenant) ([]Object, error) {
 	set := newObjectSet()
-	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), install(mesh)...)
+	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), meshObjects(mesh)...)
 	for _, t := range tenants {
-		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenancy(mesh, t)...)
+		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t)...)
 	}
 	if len(set.errs) > 0 {
 		return nil, set.errs
 	}
 	sortObjects(set.objects)
 	return set.objects, nil
+}
+
+// meshObjects are the objects the mesh admin's Mesh renders.
+func meshObjects(mesh *spec.Mesh) []Object {
+	m := &mesh.Spec
+	objs := install(mesh)
+	objs = append(objs, meshSecurity(m)...)
+	objs = append(objs, issuerObjects(m)...)
+	return append(objs, tenantEdgeClusterRole())
+}
+
+// tenantObjects are the objects one team's Tenant renders.
+func tenantObjects(m *spec.MeshSpec, t *spec.Tenant) []Object {
+	objs := tenancy(m, t)
+	objs = append(objs, tenantEdgeBinding(m, t)...)
+	for _, s := range t.Spec.Services {
+		objs = append(objs, serviceObjects(m, s)...)
+	}
+	return objs
 }
 
 func sourceOf(kind, name string) string { return kind + "/" + name }

@@ -12,14 +12,14 @@ import (
 const LabelRevision = "istio.io/rev"
 
 // tenancy renders a tenant's namespaces and their network isolation.
-func tenancy(mesh *spec.Mesh, t *spec.Tenant) []Object {
+func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 	var objs []Object
 	for _, ns := range t.Spec.Namespaces {
 		objs = append(objs, namespace(ns.Name, map[string]string{
 			LabelRevision: ns.Revision,
 			LabelTenant:   t.Metadata.Name,
 		}))
-		if mesh.Spec.NetworkPolicy.DenyByDefault {
+		if mesh.NetworkPolicy.DenyByDefault {
 			objs = append(objs, networkPolicy(ns.Name, "deny-by-default", nil))
 		}
 		if ns.AllowSameNamespace {

@@ -1,0 +1,45 @@
+package render
+
+import (
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	spec "github.com/meshwright/meshwright/schema"
+)
+
+// TenantEdgeRole is the ClusterRole tenants' owners are bound to in the
+// control-plane namespace: what they need to put a service on the edge.
+const TenantEdgeRole = "meshwright:tenant-edge"
+
+var editVerbs = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+
+func tenantEdgeClusterRole() Object {
+	return &rbacv1.ClusterRole{
+		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "ClusterRole"),
+		ObjectMeta: objectMeta("", TenantEdgeRole),
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{"cert-manager.io"}, Resources: []string{"certificates"}, Verbs: editVerbs},
+			{APIGroups: []string{"networking.istio.io"}, Resources: []string{"gateways", "destinationrules"}, Verbs: editVerbs},
+		},
+	}
+}
+
+// tenantEdgeBinding binds a tenant's owners to the edge role in the
+// control-plane namespace only; a tenant without owners gets none.
+func tenantEdgeBinding(m *spec.MeshSpec, t *spec.Tenant) []Object {
+	if len(t.Spec.Owners) == 0 {
+		return nil
+	}
+	rb := &rbacv1.RoleBinding{
+		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "RoleBinding"),
+		ObjectMeta: objectMeta(m.ControlPlane.Namespace, TenantEdgeRole+":"+t.Metadata.Name),
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: TenantEdgeRole},
+	}
+	for _, o := range t.Spec.Owners {
+		s := rbacv1.Subject{Kind: o.Kind, Name: o.Name, Namespace: o.Namespace}
+		if o.Kind != rbacv1.ServiceAccountKind {
+			s.APIGroup = rbacv1.GroupName
+		}
+		rb.Subjects = append(rb.Subjects, s)
+	}
+	return []Object{rb}
+}
