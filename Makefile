@@ -35,8 +35,8 @@ unit:
 
 ## golden: rewrite the reviewed outputs (rendered/ trees, errors.txt) from the current code; review the diff
 golden:
-	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs' -update
-	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs'
+	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs|TestWarnings' -update
+	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs|TestWarnings'
 
 tools: $(KUSTOMIZE) $(ISTIOCTL)
 

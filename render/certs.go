@@ -128,7 +128,7 @@ func dig(v map[string]any, path ...string) (map[string]any, bool) {
 // serverCertificate requests the exposed host's certificate into the
 // gateway's namespace, where the gateway reads credentialName from.
 func serverCertificate(m *spec.MeshSpec, s spec.Service, gw spec.Gateway) Object {
-	name := credentialName(s)
+	name := s.CredentialName()
 	return certificate(m.Certificates, gw.Namespace, name, s.Ingress.Host,
 		cmapi.UsageServerAuth, cmapi.UsageDigitalSignature, cmapi.UsageKeyEncipherment)
 }

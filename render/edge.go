@@ -35,7 +35,7 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service) []Object {
 		objs = append(objs, serverCertificate(mesh, s, gw))
 	}
 	if s.Ingress.TLS == tlsMutual && mesh.Certificates.ClientCA != nil {
-		objs = append(objs, clientCABundle(mesh.Certificates.ClientCA, credentialName(s), gw.Namespace))
+		objs = append(objs, clientCABundle(mesh.Certificates.ClientCA, s.CredentialName(), gw.Namespace))
 	}
 	if s.Authorization != nil {
 		objs = append(objs, claimsPolicy(s, gw))
@@ -49,10 +49,6 @@ const (
 	tlsSimple = "SIMPLE"
 	tlsMutual = "MUTUAL"
 )
-
-// credentialName is the Secret, in the gateway's namespace, holding an
-// exposed service's certificate.
-func credentialName(s spec.Service) string { return s.Namespace + "-" + s.Name + "-cert" }
 
 func findGateway(list []spec.Gateway, name string) spec.Gateway {
 	for _, g := range list {
@@ -95,7 +91,7 @@ func ingressGateway(s spec.Service, gw spec.Gateway) Object {
 			mode = networking.ServerTLSSettings_MUTUAL
 		}
 		server.Port = &networking.Port{Number: 443, Name: "https", Protocol: "HTTPS"}
-		server.Tls = &networking.ServerTLSSettings{Mode: mode, CredentialName: credentialName(s)}
+		server.Tls = &networking.ServerTLSSettings{Mode: mode, CredentialName: s.CredentialName()}
 	}
 	return &networkingv1.Gateway{
 		TypeMeta:   typeMeta("networking.istio.io/v1", "Gateway"),

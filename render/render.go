@@ -104,11 +104,22 @@ func sourceOf(kind, name string) string { return kind + "/" + name }
 // objectSet collects rendered objects and refuses duplicates.
 type objectSet struct {
 	objects []Object
-	owner   map[string]string // kind/namespace/name -> source
+	owner   map[string]owner // kind/namespace/name -> the input rendering it
 	errs    spec.Errors
 }
 
-func newObjectSet() *objectSet { return &objectSet{owner: map[string]string{}} }
+// owner is the input an object came from, to name it in a collision.
+type owner struct {
+	source string
+	origin spec.Origin
+}
+
+func (o owner) String() string {
+	d := o.origin.Locate(spec.SeverityError, spec.Path{"metadata", "name"}, "")
+	return fmt.Sprintf("%s (%s:%d)", o.source, d.File, d.Line)
+}
+
+func newObjectSet() *objectSet { return &objectSet{owner: map[string]owner{}} }
 
 func (s *objectSet) add(origin spec.Origin, source string, objs ...Object) {
 	for _, o := range objs {
@@ -120,7 +131,7 @@ func (s *objectSet) add(origin spec.Origin, source string, objs ...Object) {
 			s.errs = append(s.errs, d)
 			continue
 		}
-		s.owner[key] = source
+		s.owner[key] = owner{source, origin}
 		annotate(o, source)
 		s.objects = append(s.objects, o)
 	}

@@ -234,7 +234,7 @@ func (c *checker) checkServices(t *Tenant, mine map[string]bool, hosts map[strin
 			errorf(in.Child("tls"), "tls %s needs a certificate issuer: the Mesh has no spec.certificates", s.Ingress.TLS)
 		}
 		if s.Ingress.TLS == "MUTUAL" && mesh.Certificates != nil && mesh.Certificates.ClientCA == nil {
-			c.warnf(t.Origin, "Tenant/"+t.Metadata.Name, in.Child("tls"), "tls MUTUAL without Mesh spec.certificates.clientCA: the %s-cacert secret must be provided by hand", credentialName(s))
+			c.warnf(t.Origin, "Tenant/"+t.Metadata.Name, in.Child("tls"), "tls MUTUAL without Mesh spec.certificates.clientCA: the %s-cacert secret must be provided by hand", s.CredentialName())
 		}
 		for j, r := range s.Ingress.Routes {
 			if n := countSet(r.Exact, r.Prefix, r.Regex); n != 1 {
@@ -270,9 +270,6 @@ func (c *checker) checkEgress(t *Tenant, mine map[string]bool, egressHosts map[s
 		}
 	}
 }
-
-// credentialName is the Secret holding an exposed service's certificate.
-func credentialName(s Service) string { return s.Namespace + "-" + s.Name + "-cert" }
 
 func findGateway(list []Gateway, name string) *Gateway {
 	for i := range list {

@@ -197,6 +197,10 @@ type Service struct {
 	Authorization *Authorization `json:"authorization,omitempty"`
 }
 
+// CredentialName is the Secret, in the ingress gateway's namespace, that
+// holds the exposed service's certificate (API.md: <namespace>-<service>-cert).
+func (s Service) CredentialName() string { return s.Namespace + "-" + s.Name + "-cert" }
+
 type Subset struct {
 	Name   string            `json:"name"`
 	Labels map[string]string `json:"labels"`
