@@ -14,6 +14,7 @@ import (
 const usage = `usage:
   meshwright render [-o DIR] PATH...   render Mesh and Tenant files (or directories)
   meshwright validate PATH...          check the inputs, print every problem
+  meshwright < RESOURCE_LIST           KRM function for kpt and kustomize
 
 render writes a YAML stream to stdout, or with -o one file per object under
 DIR, removing the files an earlier render wrote there that are no longer
@@ -29,8 +30,7 @@ const (
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return functionMode(stdin, stdout, stderr) // how kpt and kustomize run a KRM function
 	}
 	switch args[0] {
 	case "render":
