@@ -128,10 +128,14 @@ func dig(v map[string]any, path ...string) (map[string]any, bool) {
 // serverCertificate requests the exposed host's certificate into the
 // gateway's namespace, where the gateway reads credentialName from.
 func serverCertificate(m *spec.MeshSpec, s spec.Service, gw spec.Gateway) Object {
-	name := s.CredentialName()
-	return certificate(m.Certificates, gw.Namespace, name, s.Ingress.Host,
-		cmapi.UsageServerAuth, cmapi.UsageDigitalSignature, cmapi.UsageKeyEncipherment)
+	return certificate(m.Certificates, gw.Namespace, s.CredentialName(), s.Ingress.Host, cmServerUsages...)
 }
+
+// Key usages of server (ingress) and client (egress) certificates.
+var (
+	cmServerUsages = []cmapi.KeyUsage{cmapi.UsageServerAuth, cmapi.UsageDigitalSignature, cmapi.UsageKeyEncipherment}
+	cmClientUsages = []cmapi.KeyUsage{cmapi.UsageClientAuth, cmapi.UsageDigitalSignature, cmapi.UsageKeyEncipherment}
+)
 
 // certificate is a Vault-issued certificate for one host. The key is RSA
 // because Vault PKI roles default to key_type rsa; it is rotated on every

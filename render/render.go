@@ -96,6 +96,9 @@ func tenantObjects(m *spec.MeshSpec, t *spec.Tenant) []Object {
 	for _, s := range t.Spec.Services {
 		objs = append(objs, serviceObjects(m, s)...)
 	}
+	for _, e := range t.Spec.Egress {
+		objs = append(objs, egressObjects(m, e)...)
+	}
 	return objs
 }
 

@@ -57,8 +57,13 @@ func requestAuthentication(m *spec.MeshSpec) Object {
 	return ra
 }
 
-// requireJWT denies, at one ingress gateway, every request that carries no
-// valid JWT.
+// gatewayHTTPPorts are the ingress gateway container's HTTP and HTTPS ports
+// (the targets of Service ports 80 and 443).
+var gatewayHTTPPorts = []string{"8080", "8443"}
+
+// requireJWT denies, at one ingress gateway, every HTTP request that carries
+// no valid JWT. It names the HTTP ports: a DENY on request principals alone
+// would also drop all TCP traffic, such as SNI passthrough on 15443.
 func requireJWT(gw spec.Gateway) Object {
 	return &securityv1.AuthorizationPolicy{
 		TypeMeta:   typeMeta("security.istio.io/v1", "AuthorizationPolicy"),
@@ -68,6 +73,7 @@ func requireJWT(gw spec.Gateway) Object {
 			Action:   security.AuthorizationPolicy_DENY,
 			Rules: []*security.Rule{{
 				From: []*security.Rule_From{{Source: &security.Source{NotRequestPrincipals: []string{"*"}}}},
+				To:   []*security.Rule_To{{Operation: &security.Operation{Ports: gatewayHTTPPorts}}},
 			}},
 		},
 	}

@@ -190,7 +190,7 @@ spec:
       jwksUri: https://keycloak.example.com/auth/realms/istio/protocol/openid-connect/certs
       forwardOriginalToken: true
 `},
-	{"Request Authentication: DENY without a request principal at the gateway", `
+	{"Request Authentication: DENY without a request principal at the gateway (HTTP ports named, so TCP passthrough is not denied)", `
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: istio-ingressgateway-require-jwt, namespace: istio-system}
@@ -202,6 +202,9 @@ spec:
     - from:
         - source:
             notRequestPrincipals: ["*"]
+      to:
+        - operation:
+            ports: ["8080", "8443"]
 `},
 	{"Request Authentication: ALLOW by claim (selector indented correctly; ALLOW is the default action and omitted)", `
 apiVersion: security.istio.io/v1
@@ -236,6 +239,102 @@ spec:
   subsets:
     - name: v1
       labels: {version: v1}
+`},
+	{"Egress within cluster: Gateway", `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: nginx-egress, namespace: sleep}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+    - port: {number: 443, name: https, protocol: HTTPS}
+      hosts: [my-nginx.mesh-external.svc.cluster.local]
+      tls: {mode: ISTIO_MUTUAL}
+`},
+	{"Egress within cluster: DestinationRule to the egress gateway (exported to the tenant's namespace only)", `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: egressgateway-for-nginx, namespace: sleep}
+spec:
+  host: istio-egressgateway.istio-system.svc.cluster.local
+  exportTo: ["."]
+  subsets:
+    - name: nginx
+      trafficPolicy:
+        portLevelSettings:
+          - port: {number: 443}
+            tls:
+              mode: ISTIO_MUTUAL
+              sni: my-nginx.mesh-external.svc.cluster.local
+`},
+	{"Egress within cluster: VirtualService (exported to the tenant's and the gateway's namespaces)", `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct-nginx-through-egress-gateway, namespace: sleep}
+spec:
+  hosts: [my-nginx.mesh-external.svc.cluster.local]
+  gateways: [nginx-egress, mesh]
+  exportTo: [".", istio-system]
+  http:
+    - match:
+        - gateways: [mesh]
+          port: 80
+      route:
+        - destination:
+            host: istio-egressgateway.istio-system.svc.cluster.local
+            subset: nginx
+            port: {number: 443}
+    - match:
+        - gateways: [nginx-egress]
+          port: 443
+      route:
+        - destination:
+            host: my-nginx.mesh-external.svc.cluster.local
+            port: {number: 443}
+`},
+	{"Egress within cluster: client Certificate", `
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: sleep-nginx-client-credential, namespace: istio-system}
+spec:
+  secretName: sleep-nginx-client-credential
+  issuerRef: {name: vault-issuer, kind: Issuer, group: cert-manager.io}
+  commonName: my-nginx.mesh-external.svc.cluster.local
+  dnsNames: [my-nginx.mesh-external.svc.cluster.local]
+  duration: 2160h0m0s
+  renewBefore: 360h0m0s
+  privateKey: {algorithm: RSA, size: 2048, rotationPolicy: Always}
+  usages: [client auth, digital signature, key encipherment]
+`},
+	{"Egress within cluster: DestinationRule originating MUTUAL TLS at the egress gateway", `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: originate-tls-for-sleep-nginx, namespace: istio-system}
+spec:
+  host: my-nginx.mesh-external.svc.cluster.local
+  exportTo: ["."]
+  workloadSelector:
+    matchLabels: {istio: egressgateway}
+  trafficPolicy:
+    portLevelSettings:
+      - port: {number: 443}
+        tls:
+          mode: MUTUAL
+          credentialName: sleep-nginx-client-credential
+          sni: my-nginx.mesh-external.svc.cluster.local
+          subjectAltNames: [my-nginx.mesh-external.svc.cluster.local]
+`},
+	{"Egress inter cluster: ServiceEntry (port 80 added: the mesh allows registered ports only; location MESH_EXTERNAL is the default and omitted)", `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: nginx-inter-cluster, namespace: sleep}
+spec:
+  hosts: [my-nginx.external.appk8s.com]
+  exportTo: [".", istio-system]
+  resolution: DNS
+  ports:
+    - {number: 80, name: http, protocol: HTTP}
+    - {number: 443, name: https, protocol: HTTPS}
 `},
 	{"Production-Grade IstioOperator (today's schema: autoscaling/v2 HPA, k8s.service, values.pilot)", `
 apiVersion: install.istio.io/v1alpha1
@@ -393,6 +492,13 @@ subjects:
 }
 
 func TestReferenceArchitectureRendersTheSeed(t *testing.T) {
+	t.Run("no ServiceEntry for an in-cluster host", func(t *testing.T) {
+		for _, o := range renderExample(t, "../examples/reference-architecture/spec") {
+			if render.Kind(o) == "ServiceEntry" && o.GetName() == "nginx" {
+				t.Errorf("ServiceEntry %s/%s rendered for a cluster-local host", o.GetNamespace(), o.GetName())
+			}
+		}
+	})
 	t.Run("reference-architecture", func(t *testing.T) {
 		assertRendered(t, "../examples/reference-architecture/spec", seedObjects)
 	})

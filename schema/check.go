@@ -263,6 +263,9 @@ func (c *checker) checkEgress(t *Tenant, mine map[string]bool, egressHosts map[s
 		case findGateway(gws, e.Gateway) == nil:
 			errorf(path.Child("gateway"), "unknown egress gateway %q (the Mesh defines: %s)", e.Gateway, gatewayNames(gws))
 		}
+		if e.TLS == "MUTUAL" && c.mesh.Spec.Certificates == nil {
+			errorf(path.Child("tls"), "tls MUTUAL needs a client certificate issuer: the Mesh has no spec.certificates")
+		}
 		if prev, dup := egressHosts[e.Host]; dup {
 			errorf(path.Child("host"), "egress to host %q is already defined by %s", e.Host, prev)
 		} else {
