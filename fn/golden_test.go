@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/meshwright/meshwright/encode"
@@ -21,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the rendered/ golden trees from
 func goldenCases(t *testing.T) []string {
 	t.Helper()
 	var dirs []string
-	for _, pattern := range []string{"../examples/*/spec", "../testdata/golden/*/spec"} {
+	for _, pattern := range []string{"../examples/*/spec", "../examples/*/*/spec", "../testdata/golden/*/spec"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -34,6 +35,16 @@ func goldenCases(t *testing.T) []string {
 		t.Fatal("no golden cases found")
 	}
 	return dirs
+}
+
+// caseName names a golden case by its path below examples/ or testdata/golden/.
+func caseName(dir string) string {
+	for _, root := range []string{"../examples/", "../testdata/golden/"} {
+		if rel, ok := strings.CutPrefix(filepath.ToSlash(dir), root); ok {
+			return rel
+		}
+	}
+	return dir
 }
 
 func renderDir(t *testing.T, dir string) []render.Object {
@@ -54,7 +65,7 @@ func renderDir(t *testing.T, dir string) []render.Object {
 
 func TestGolden(t *testing.T) {
 	for _, dir := range goldenCases(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+		t.Run(caseName(dir), func(t *testing.T) {
 			objs := renderDir(t, dir)
 			want := filepath.Join(dir, "rendered")
 			if *update {
@@ -126,7 +137,7 @@ func sortedKeys(m map[string][]byte) []string {
 // reverse order, and expects the same bytes.
 func TestDeterministic(t *testing.T) {
 	for _, dir := range goldenCases(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+		t.Run(caseName(dir), func(t *testing.T) {
 			files, err := schema.ReadFiles(filepath.Join(dir, "spec"))
 			if err != nil {
 				t.Fatal(err)
@@ -158,4 +169,51 @@ func renderFiles(t *testing.T, files []schema.File) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestCanaryUpgradeDiff checks that the two steps of the canary example
+// differ exactly where the upgrade should: the old revision's IstioOperator
+// goes, the new one takes the stable tag, the gateways and the CNI, and only
+// the namespace that tried the canary changes its label. Namespaces that
+// follow the stable tag do not change at all.
+func TestCanaryUpgradeDiff(t *testing.T) {
+	before := readTree(t, "../examples/canary-upgrade/before/rendered")
+	after := readTree(t, "../examples/canary-upgrade/after/rendered")
+	const iopDir = "mesh/platform/istio-system/"
+	want := map[string]string{
+		".meshwright-files": "changed",
+		iopDir + "istiooperator-installed-state-1-30-2.yaml": "removed",
+		iopDir + "istiooperator-installed-state-1-31-0.yaml": "changed",
+		"tenant/sleep/_cluster/namespace-sleep.yaml":        "changed",
+	}
+	got := map[string]string{}
+	for name, b := range before {
+		switch a, ok := after[name]; {
+		case !ok:
+			got[name] = "removed"
+		case !bytes.Equal(a, b):
+			got[name] = "changed"
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			got[name] = "added"
+		}
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+	for name, g := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: %s by the upgrade, which should not touch it", name, g)
+		}
+	}
+	iop := string(after[iopDir+"istiooperator-installed-state-1-31-0.yaml"])
+	for _, s := range []string{"revisionTags:\n      - stable", "cni:\n      enabled: true", "- enabled: true\n        k8s:"} {
+		if !strings.Contains(iop, s) {
+			t.Errorf("after: the 1.31.0 IstioOperator lacks %q", s)
+		}
+	}
 }
