@@ -1,0 +1,95 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"istio.io/istio/operator/pkg/apis"
+	operatorvalidation "istio.io/istio/operator/pkg/apis/validation"
+	"istio.io/istio/operator/pkg/values"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Validator checks objects against the upstream definition of their kind.
+type Validator struct {
+	crds map[schema.GroupVersionKind]*crdKind
+}
+
+// NewValidator returns a Validator knowing the built-in kinds, the
+// IstioOperator and the custom resources of the CRD files.
+func NewValidator(crdFiles ...string) (*Validator, error) {
+	crds, err := CRDKinds(crdFiles...)
+	if err != nil {
+		return nil, err
+	}
+	return &Validator{crds: crds}, nil
+}
+
+// NewUpstreamValidator returns a Validator for the upstream CRDs at the
+// versions go.mod pins.
+func NewUpstreamValidator() (*Validator, error) {
+	files, err := UpstreamCRDFiles()
+	if err != nil {
+		return nil, err
+	}
+	return NewValidator(files...)
+}
+
+// istioOperatorGVK has no CRD since Istio 1.24 (the in-cluster operator is
+// gone); istioctl reads it from files.
+var istioOperatorGVK = schema.GroupVersionKind{Group: "install.istio.io", Version: "v1alpha1", Kind: "IstioOperator"}
+
+// Validate returns every problem found with the object. An object of a kind
+// no validator knows is a problem too: a new renderer cannot land unchecked.
+func (v *Validator) Validate(d Doc) field.ErrorList {
+	gvk := d.Object.GroupVersionKind()
+	if gvk == istioOperatorGVK {
+		return validateIstioOperator(d)
+	}
+	if k, ok := builtinKinds[gvk]; ok {
+		return validateBuiltin(d, k)
+	}
+	if k, ok := v.crds[gvk]; ok {
+		return k.validate(d.Object)
+	}
+	return field.ErrorList{field.NotSupported(field.NewPath("kind"), gvk.String(), v.Kinds())}
+}
+
+// Kinds returns the kinds the Validator knows, sorted.
+func (v *Validator) Kinds() []string {
+	kinds := []string{istioOperatorGVK.String()}
+	for gvk := range builtinKinds {
+		kinds = append(kinds, gvk.String())
+	}
+	for gvk := range v.crds {
+		kinds = append(kinds, gvk.String())
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// validateIstioOperator decodes the IstioOperator the way istioctl does
+// (encoding/json refusing unknown fields into the operator's Go type), then
+// runs the operator's own validation, whose warnings count as problems: they
+// name deprecated or ignored settings.
+func validateIstioOperator(d Doc) field.ErrorList {
+	dec := json.NewDecoder(bytes.NewReader(d.JSON))
+	dec.DisallowUnknownFields()
+	iop := &apis.IstioOperator{}
+	if err := dec.Decode(iop); err != nil {
+		return field.ErrorList{field.Invalid(field.NewPath(""), nil, fmt.Sprintf("strict decoding into IstioOperator: %v", err))}
+	}
+	errs := apivalidation.ValidateObjectMeta(&iop.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
+	warnings, verrs := operatorvalidation.ParseAndValidateIstioOperator(values.Map(d.Object.Object), nil)
+	for _, e := range verrs {
+		errs = append(errs, field.Invalid(field.NewPath("spec"), nil, e.Error()))
+	}
+	for _, w := range warnings {
+		errs = append(errs, field.Invalid(field.NewPath("spec"), nil, "warning: "+w.Error()))
+	}
+	return errs
+}
