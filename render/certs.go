@@ -11,6 +11,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/meshwright/meshwright/names"
 	spec "github.com/meshwright/meshwright/schema"
 )
 
@@ -181,7 +182,7 @@ const LabelNamespaceName = "kubernetes.io/metadata.name"
 func clientCABundle(ca *spec.ClientCA, credential, ns string) Object {
 	return &trustv1alpha1.Bundle{
 		TypeMeta:   typeMeta("trust.cert-manager.io/v1alpha1", "Bundle"),
-		ObjectMeta: objectMeta("", credential+"-cacert"),
+		ObjectMeta: objectMeta("", credential+names.CACertSuffix),
 		Spec: trustv1alpha1.BundleSpec{
 			Sources: []trustv1alpha1.BundleSource{{
 				Secret: &trustv1alpha1.SourceObjectKeySelector{Name: ca.Secret.Name, Key: ca.Secret.Key},

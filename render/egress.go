@@ -5,6 +5,7 @@ import (
 	istiotype "istio.io/api/type/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
+	"github.com/meshwright/meshwright/names"
 	spec "github.com/meshwright/meshwright/schema"
 )
 
@@ -43,7 +44,7 @@ func egressObjects(m *spec.MeshSpec, e spec.Egress) []Object {
 
 // clientCredential is the Secret, in the egress gateway's namespace, that
 // holds the client certificate presented to the host.
-func clientCredential(e spec.Egress) string { return e.Namespace + "-" + e.Name + "-client-credential" }
+func clientCredential(e spec.Egress) string { return names.ClientCredential(e.Namespace, e.Name) }
 
 // egressGatewayService is the egress gateway's Service host name.
 func egressGatewayService(gw spec.Gateway) string {

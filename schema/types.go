@@ -1,6 +1,10 @@
 package schema
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/meshwright/meshwright/names"
+)
 
 // The Go side of the input API. Field names and JSON names follow the CUE
 // schema exactly: values are decoded from the CUE value after validation and
@@ -199,7 +203,7 @@ type Service struct {
 
 // CredentialName is the Secret, in the ingress gateway's namespace, that
 // holds the exposed service's certificate (API.md: <namespace>-<service>-cert).
-func (s Service) CredentialName() string { return s.Namespace + "-" + s.Name + "-cert" }
+func (s Service) CredentialName() string { return names.CredentialName(s.Namespace, s.Name) }
 
 type Subset struct {
 	Name   string            `json:"name"`
