@@ -9,6 +9,9 @@ import (
 	"istio.io/istio/operator/pkg/apis"
 	operatorvalidation "istio.io/istio/operator/pkg/apis/validation"
 	"istio.io/istio/operator/pkg/values"
+	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/config/validation/agent"
+	"istio.io/istio/pkg/util/protomarshal"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -90,6 +93,30 @@ func validateIstioOperator(d Doc) field.ErrorList {
 	}
 	for _, w := range warnings {
 		errs = append(errs, field.Invalid(field.NewPath("spec"), nil, "warning: "+w.Error()))
+	}
+	return append(errs, validateMeshConfig(iop.Spec.MeshConfig)...)
+}
+
+// validateMeshConfig decodes spec.meshConfig strictly into Istio's MeshConfig
+// and validates it. The operator's validation does neither: it applies mesh
+// config leniently (an unknown field is dropped) and, at this version, loses
+// agent.ValidateMeshConfig's errors (it returns the nil parse error instead).
+func validateMeshConfig(raw []byte) field.ErrorList {
+	if len(raw) == 0 {
+		return nil
+	}
+	p := field.NewPath("spec", "meshConfig")
+	mc := mesh.DefaultMeshConfig()
+	if err := protomarshal.ApplyJSONStrict(string(raw), mc); err != nil {
+		return field.ErrorList{field.Invalid(p, nil, fmt.Sprintf("strict decoding into MeshConfig: %v", err))}
+	}
+	warnings, err := agent.ValidateMeshConfig(mc)
+	var errs field.ErrorList
+	if err != nil {
+		errs = append(errs, field.Invalid(p, nil, err.Error()))
+	}
+	if warnings != nil {
+		errs = append(errs, field.Invalid(p, nil, "warning: "+warnings.Error()))
 	}
 	return errs
 }
