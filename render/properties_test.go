@@ -1,0 +1,212 @@
+package render_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	security "istio.io/api/security/v1beta1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	k8snetworkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/meshwright/meshwright/render"
+	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/specgen"
+)
+
+// TestSecurityProperties renders many generated valid specs (varied Mesh
+// settings, names up to the length limits) and checks the invariants a
+// platform's security rests on, whatever the input.
+func TestSecurityProperties(t *testing.T) {
+	const specs = 200
+	for seed := int64(1); seed <= specs; seed++ {
+		spec, err := schema.Parse(specgen.Files(specgen.Options{Tenants: 4, Services: 6, Seed: seed})...)
+		if err != nil {
+			t.Fatalf("seed %d: generated spec is invalid: %v", seed, err)
+		}
+		objs, err := render.Render(spec.Mesh, spec.Tenants)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		for _, p := range properties {
+			if err := p.check(spec, objs); err != nil {
+				t.Errorf("seed %d: %s: %v", seed, p.name, err)
+			}
+		}
+	}
+}
+
+var properties = []struct {
+	name  string
+	check func(*schema.Spec, []render.Object) error
+}{
+	{"every tenant namespace denies by default when the Mesh asks", denyByDefaultEverywhere},
+	{"no ALLOW AuthorizationPolicy without a selector or with a wildcard", allowPoliciesAreScoped},
+	{"tenant objects stay in the tenant's namespaces, or are edge objects in a gateway namespace", tenantObjectsStayHome},
+	{"tenants are bound only to the edge ClusterRole in the control-plane namespace", tenantBindingsAreEdgeOnly},
+	{"exposed hosts are unique", hostsAreUnique},
+	{"names and labels are valid and within length limits", namesAreValid},
+}
+
+func sourceOf(o render.Object) string { return o.GetAnnotations()[render.AnnotationSource] }
+
+func tenantNamespaces(spec *schema.Spec) map[string][]string {
+	m := map[string][]string{}
+	for _, t := range spec.Tenants {
+		for _, ns := range t.Spec.Namespaces {
+			m["Tenant/"+t.Metadata.Name] = append(m["Tenant/"+t.Metadata.Name], ns.Name)
+		}
+	}
+	return m
+}
+
+func denyByDefaultEverywhere(spec *schema.Spec, objs []render.Object) error {
+	if !spec.Mesh.Spec.NetworkPolicy.DenyByDefault {
+		return nil
+	}
+	for _, nss := range tenantNamespaces(spec) {
+		for _, ns := range nss {
+			if !slices.ContainsFunc(objs, func(o render.Object) bool {
+				np, ok := o.(*k8snetworkingv1.NetworkPolicy)
+				return ok && np.Namespace == ns && np.Name == "deny-by-default" &&
+					len(np.Spec.PodSelector.MatchLabels) == 0 && len(np.Spec.PodSelector.MatchExpressions) == 0 &&
+					len(np.Spec.Ingress) == 0 && slices.Equal(np.Spec.PolicyTypes, []k8snetworkingv1.PolicyType{k8snetworkingv1.PolicyTypeIngress})
+			}) {
+				return fmt.Errorf("namespace %s has no deny-by-default NetworkPolicy", ns)
+			}
+		}
+	}
+	return nil
+}
+
+func allowPoliciesAreScoped(_ *schema.Spec, objs []render.Object) error {
+	for _, o := range objs {
+		ap, ok := o.(*securityv1.AuthorizationPolicy)
+		if !ok || ap.Spec.Action != security.AuthorizationPolicy_ALLOW {
+			continue
+		}
+		if len(ap.Spec.Selector.GetMatchLabels()) == 0 {
+			return fmt.Errorf("ALLOW policy %s/%s has no selector", ap.Namespace, ap.Name)
+		}
+		for _, rule := range ap.Spec.Rules {
+			if len(rule.From) == 0 {
+				return fmt.Errorf("ALLOW policy %s/%s has a rule open to every source", ap.Namespace, ap.Name)
+			}
+			for _, from := range rule.From {
+				s := from.Source
+				for _, list := range [][]string{s.GetPrincipals(), s.GetRequestPrincipals(), s.GetNamespaces()} {
+					if slices.Contains(list, "*") {
+						return fmt.Errorf("ALLOW policy %s/%s allows a wildcard source", ap.Namespace, ap.Name)
+					}
+				}
+				if len(s.GetPrincipals())+len(s.GetRequestPrincipals())+len(s.GetNamespaces()) == 0 {
+					return fmt.Errorf("ALLOW policy %s/%s has an unrestricted source", ap.Namespace, ap.Name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// edgeKinds are what a tenant may have rendered into a shared gateway or
+// control-plane namespace: its certificates, the egress gateway's TLS
+// origination and its owners' edge RoleBinding.
+var edgeKinds = []string{"Certificate", "DestinationRule", "RoleBinding"}
+
+func tenantObjectsStayHome(spec *schema.Spec, objs []render.Object) error {
+	owned := tenantNamespaces(spec)
+	shared := []string{spec.Mesh.Spec.ControlPlane.Namespace}
+	for _, gw := range append(append([]schema.Gateway{}, spec.Mesh.Spec.Gateways.Ingress...), spec.Mesh.Spec.Gateways.Egress...) {
+		shared = append(shared, gw.Namespace)
+	}
+	for _, o := range objs {
+		src := sourceOf(o)
+		mine, isTenant := owned[src]
+		if !isTenant {
+			continue
+		}
+		ns, kind := o.GetNamespace(), render.Kind(o)
+		switch {
+		case ns == "" && kind == "Namespace" && slices.Contains(mine, o.GetName()):
+		case ns == "" && kind == "Bundle":
+		case slices.Contains(mine, ns):
+		case slices.Contains(shared, ns) && slices.Contains(edgeKinds, kind):
+		default:
+			return fmt.Errorf("%s renders %s %s/%s outside its namespaces %v", src, kind, ns, o.GetName(), mine)
+		}
+	}
+	return nil
+}
+
+func tenantBindingsAreEdgeOnly(spec *schema.Spec, objs []render.Object) error {
+	owned := tenantNamespaces(spec)
+	for _, o := range objs {
+		if _, isTenant := owned[sourceOf(o)]; !isTenant {
+			continue
+		}
+		switch b := o.(type) {
+		case *rbacv1.RoleBinding:
+			if b.Namespace != spec.Mesh.Spec.ControlPlane.Namespace || b.RoleRef.Kind != "ClusterRole" || b.RoleRef.Name != render.TenantEdgeRole {
+				return fmt.Errorf("%s binds %s %s in %s", sourceOf(o), b.RoleRef.Kind, b.RoleRef.Name, b.Namespace)
+			}
+		case *rbacv1.ClusterRoleBinding, *rbacv1.Role, *rbacv1.ClusterRole:
+			return fmt.Errorf("%s renders %s %s", sourceOf(o), render.Kind(o), o.GetName())
+		}
+	}
+	return nil
+}
+
+func hostsAreUnique(_ *schema.Spec, objs []render.Object) error {
+	seen := map[string]string{}
+	for _, o := range objs {
+		gw, ok := o.(*networkingv1.Gateway)
+		if !ok {
+			continue
+		}
+		for _, server := range gw.Spec.Servers {
+			for _, h := range server.Hosts {
+				if prev, dup := seen[h]; dup {
+					return fmt.Errorf("host %s in Gateway %s/%s and %s", h, gw.Namespace, gw.Name, prev)
+				}
+				seen[h] = gw.Namespace + "/" + gw.Name
+			}
+		}
+	}
+	return nil
+}
+
+// labelLimited are kinds whose names controllers copy into label values.
+var labelLimited = []string{"Namespace", "Certificate", "Bundle"}
+
+func namesAreValid(_ *schema.Spec, objs []render.Object) error {
+	for _, o := range objs {
+		kind, name := render.Kind(o), o.GetName()
+		var errs []string
+		switch {
+		case kind == "Namespace":
+			errs = validation.IsDNS1123Label(name)
+		case kind == "ClusterRole" || kind == "RoleBinding" || kind == "Role":
+			errs = path.IsValidPathSegmentName(name)
+		default:
+			errs = validation.IsDNS1123Subdomain(name)
+		}
+		if slices.Contains(labelLimited, kind) && len(name) > validation.LabelValueMaxLength {
+			errs = append(errs, fmt.Sprintf("longer than a label value (%d)", len(name)))
+		}
+		if ns := o.GetNamespace(); ns != "" {
+			errs = append(errs, validation.IsDNS1123Label(ns)...)
+		}
+		for k, v := range o.GetLabels() {
+			errs = append(errs, validation.IsQualifiedName(k)...)
+			errs = append(errs, validation.IsValidLabelValue(v)...)
+		}
+		if len(errs) > 0 {
+			return fmt.Errorf("%s %s/%s: %v", kind, o.GetNamespace(), name, errs)
+		}
+	}
+	return nil
+}
