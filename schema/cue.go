@@ -193,12 +193,24 @@ func hasDeeper[V any](issues map[string]V, key string) bool {
 // mismatchedTypes explains a value of the wrong type. CUE names the input's
 // value first, the schema's constraint second.
 func mismatchedTypes(args []any) string {
-	got, gotType, want := fmt.Sprint(args[0]), fmt.Sprint(args[2]), fmt.Sprint(args[3])
+	got, gotType, want := shorten(fmt.Sprint(args[0])), fmt.Sprint(args[2]), fmt.Sprint(args[3])
 	msg := fmt.Sprintf("expected %s, got %s %s", want, gotType, got)
+	if got == gotType { // null
+		msg = fmt.Sprintf("expected %s, got %s", want, gotType)
+	}
 	if want == "string" && (gotType == "float" || gotType == "int" || gotType == "bool") {
 		msg += " (quote it to make it a string)"
 	}
 	return msg
+}
+
+// shorten keeps a quoted input value readable in a one-line message.
+func shorten(s string) string {
+	const max = 60
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
 
 // firstPerKind keeps one message about a type mismatch and one about an
@@ -306,7 +318,7 @@ func humanize(msg string) string {
 			return m
 		}
 		if n, ok := strings.CutPrefix(builtin, "strings.MaxRunes("); ok {
-			return fmt.Sprintf("must be at most %s characters (got %s)", strings.TrimSuffix(n, ")"), strings.TrimPrefix(msg[:i], "invalid value "))
+			return fmt.Sprintf("must be at most %s characters (got %s)", strings.TrimSuffix(n, ")"), shorten(strings.TrimPrefix(msg[:i], "invalid value ")))
 		}
 		return msg
 	}
@@ -314,7 +326,7 @@ func humanize(msg string) string {
 		op, words := b.op, b.words
 		if i := strings.Index(msg, " (out of bound "+op); i >= 0 && strings.HasPrefix(msg, "invalid value ") {
 			bound := strings.TrimSuffix(msg[i+len(" (out of bound "+op):], ")")
-			return fmt.Sprintf("must be %s %s (got %s)", words, bound, strings.TrimPrefix(msg[:i], "invalid value "))
+			return fmt.Sprintf("must be %s %s (got %s)", words, bound, shorten(strings.TrimPrefix(msg[:i], "invalid value ")))
 		}
 	}
 	const marker = " (out of bound =~"
@@ -328,7 +340,7 @@ func humanize(msg string) string {
 		return msg
 	}
 	if name, ok := patternNames[re]; ok {
-		return fmt.Sprintf("%s (got %s)", name, strings.TrimPrefix(msg[:i], "invalid value "))
+		return fmt.Sprintf("%s (got %s)", name, shorten(strings.TrimPrefix(msg[:i], "invalid value ")))
 	}
 	return msg
 }

@@ -12,9 +12,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxNodes bounds the values one document may expand to, so aliases cannot
-// turn a small file into an unbounded one ("billion laughs").
-const maxNodes = 1 << 20
+// Limits on one document, so aliases cannot turn a small file into an
+// unbounded one ("billion laughs") and nesting cannot exhaust the stack.
+const (
+	maxNodes = 1 << 20
+	maxNesting = 64
+)
 
 // Origin is where an input document came from; it locates field paths in the
 // user's YAML for diagnostics.
@@ -182,21 +185,35 @@ func newDocument(o Origin) (*document, []Diagnostic) {
 // reads YAML (keys are strings), refusing duplicate keys, which YAML forbids
 // and which would otherwise silently drop one of the values.
 type converter struct {
-	origin Origin
-	nodes  int
-	diags  []Diagnostic
+	origin    Origin
+	nodes     int
+	expanding map[*yaml.Node]bool // anchors being expanded, to refuse cycles
+	diags     []Diagnostic
 }
 
 func (c *converter) convert(n *yaml.Node, path Path) any {
 	c.nodes++
-	if c.nodes > maxNodes {
+	switch {
+	case c.nodes > maxNodes:
 		if c.nodes == maxNodes+1 {
-			c.diags = append(c.diags, c.origin.Locate(SeverityError, path, fmt.Sprintf("document expands to more than %d values", maxNodes)))
+			c.diags = append(c.diags, c.at(n, path, fmt.Sprintf("document expands to more than %d values", maxNodes)))
 		}
+		return nil
+	case len(path) > maxNesting:
+		c.diags = append(c.diags, c.at(n, path, fmt.Sprintf("document is nested deeper than %d levels", maxNesting)))
 		return nil
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
+		if c.expanding[n.Alias] {
+			c.diags = append(c.diags, c.at(n, path, fmt.Sprintf("alias *%s refers to itself", n.Value)))
+			return nil
+		}
+		if c.expanding == nil {
+			c.expanding = map[*yaml.Node]bool{}
+		}
+		c.expanding[n.Alias] = true
+		defer delete(c.expanding, n.Alias)
 		return c.convert(n.Alias, path)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
