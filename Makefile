@@ -6,7 +6,7 @@ BIN := bin/meshwright
 TOOLS := $(CURDIR)/.cache/bin
 EXAMPLE ?= examples/reference-architecture/spec
 
-.PHONY: all build render test unit golden vet clean tools
+.PHONY: all build render test unit golden vet clean tools image containers
 
 # Pinned tool versions (see ../shared/design/ARCHITECTURE.md).
 KUSTOMIZE := $(TOOLS)/kustomize
@@ -33,10 +33,15 @@ vet:
 unit:
 	$(GO) test ./...
 
+# The end-to-end tests (e2e/) run the real kustomize: build it first.
+unit: $(KUSTOMIZE)
+
 ## golden: rewrite the reviewed outputs (rendered/ trees, errors.txt) from the current code; review the diff
 golden:
 	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs|TestWarnings' -update
 	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs|TestWarnings'
+	$(GO) test ./e2e -run 'TestKustomizeOverlays' -update
+	$(GO) test ./e2e -run 'TestKustomizeOverlays'
 
 tools: $(KUSTOMIZE) $(ISTIOCTL)
 
@@ -45,6 +50,19 @@ $(KUSTOMIZE):
 
 $(ISTIOCTL):
 	GOBIN=$(TOOLS) $(GO) install istio.io/istio/istioctl/cmd/istioctl@$(ISTIO_VERSION)
+
+## image: the KRM function's container image, built with buildah (no Docker engine needed); IMAGE=... to retag
+IMAGE ?= localhost/meshwright:dev
+image:
+	@mkdir -p bin/image
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/image/meshwright ./fn
+	@printf 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >bin/image/passwd
+	@printf 'nogroup:x:65534:\n' >bin/image/group
+	buildah bud --isolation chroot -t $(IMAGE) .
+
+## containers: install and configure buildah and podman (as root; CI runs it)
+containers:
+	e2e/setup-containers.sh
 
 clean:
 	rm -rf bin

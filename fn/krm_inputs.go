@@ -152,10 +152,15 @@ func userText(n *yaml.RNode) (string, error) {
 
 func isToolAnnotation(k string) bool {
 	switch k {
-	case kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation:
+	case kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation, annotationOrigin:
 		return true
 	}
-	return strings.HasPrefix(k, "internal.config.kubernetes.io/") || strings.HasPrefix(k, "kustomize.config.k8s.io/")
+	for _, prefix := range []string{"internal.config.kubernetes.io/", "kustomize.config.k8s.io/", "alpha.config.kubernetes.io/"} {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceDocument is one document of a file on disk.

@@ -66,6 +66,15 @@ data:
 `
 )
 
+// kptPackage is what kpt passes for a package holding a Mesh, a Tenant and
+// a resource that is not meshwright's.
+var kptPackage = []item{
+	{text: fnKptfile, path: "Kptfile"},
+	{text: fnMesh, path: "mesh.yaml"},
+	{text: fnTenant, path: "tenants/shop.yaml"},
+	{text: fnUnrelated, path: "unrelated.yaml"},
+}
+
 // item is a resource of a test ResourceList with the annotations kpt adds.
 type item struct {
 	text  string
@@ -198,11 +207,7 @@ func TestFunctionGeneratesFromMeshConfig(t *testing.T) {
 }
 
 func TestFunctionTransformsItems(t *testing.T) {
-	in := resourceList(t, "",
-		item{text: fnKptfile, path: "Kptfile"},
-		item{text: fnMesh, path: "mesh.yaml"},
-		item{text: fnTenant, path: "tenants/shop.yaml"},
-		item{text: fnUnrelated, path: "unrelated.yaml"})
+	in := resourceList(t, "", kptPackage...)
 	out := runFunction(t, in)
 	if out.code != exitOK {
 		t.Fatalf("exit %d: %s", out.code, out.stderr)
@@ -248,11 +253,7 @@ func findKind(items []*yaml.RNode, kind string) *yaml.RNode {
 }
 
 func TestFunctionIsIdempotent(t *testing.T) {
-	in := resourceList(t, "",
-		item{text: fnKptfile, path: "Kptfile"},
-		item{text: fnMesh, path: "mesh.yaml"},
-		item{text: fnTenant, path: "tenants/shop.yaml"},
-		item{text: fnUnrelated, path: "unrelated.yaml"})
+	in := resourceList(t, "", kptPackage...)
 	first := runFunction(t, in)
 	second := runFunction(t, first.raw)
 	if first.code != exitOK || second.code != exitOK {
