@@ -14,6 +14,7 @@ import (
 const usage = `usage:
   meshwright render [-o DIR] PATH...   render Mesh and Tenant files (or directories)
   meshwright validate PATH...          check the inputs, print every problem
+  meshwright schema [--format openapi] JSON Schema of the inputs, for editors
   meshwright < RESOURCE_LIST           KRM function for kpt and kustomize
 
 render writes a YAML stream to stdout, or with -o one file per object under
@@ -37,6 +38,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return renderCommand(args[1:], stdout, stderr)
 	case "validate":
 		return validateCommand(args[1:], stderr)
+	case "schema":
+		return schemaCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
