@@ -37,19 +37,23 @@ func functionMode(stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
-	err := framework.Execute(framework.ResourceListProcessorFunc(processResourceList), rw)
-	if err == nil {
-		return exitOK
-	}
 	var results framework.Results
-	if errors.As(err, &results) {
-		// kpt shows the results from stdout; kustomize shows only stderr
-		for _, r := range results {
-			fmt.Fprintln(stderr, r.Message)
-		}
-		return exitError
+	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		err := processResourceList(rl)
+		results = rl.Results
+		return err
+	}), rw)
+	// kpt shows the results from stdout; kustomize shows only stderr
+	for _, r := range results {
+		fmt.Fprintln(stderr, r.Message)
 	}
-	fmt.Fprintf(stderr, "meshwright: %v\n", err)
+	var failed framework.Results
+	switch {
+	case err == nil:
+		return exitOK
+	case !errors.As(err, &failed):
+		fmt.Fprintf(stderr, "meshwright: %v\n", err)
+	}
 	return exitError
 }
 

@@ -312,6 +312,9 @@ func TestFunctionWarningsDoNotFail(t *testing.T) {
 	if len(out.bySource()["Tenant/partners"]) == 0 {
 		t.Error("a warning stopped the render")
 	}
+	if !strings.Contains(out.stderr, "tenants/partners.yaml") || !strings.Contains(out.stderr, "warning: spec.services[0].ingress.tls") {
+		t.Errorf("the warning is not on stderr, where kustomize users see it:\n%s", out.stderr)
+	}
 }
 
 func TestFunctionConfigs(t *testing.T) {
