@@ -266,21 +266,27 @@ func checkRendered(t *testing.T, pkg string, before map[string]string) {
 // tenants/bookinfo.yaml and returns the line it is on.
 func breakTenant(t *testing.T, pkg string) int {
 	t.Helper()
-	name := filepath.Join(pkg, "tenants", "bookinfo.yaml")
+	return insertAfter(t, filepath.Join(pkg, "tenants", "bookinfo.yaml"), "    - name: bookinfo", "      bogus: true")
+}
+
+// insertAfter inserts a line after the first line equal to after and
+// returns the number of the inserted line.
+func insertAfter(t *testing.T, name, after, line string) int {
+	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(b), "\n")
 	for i, l := range lines {
-		if l == "    - name: bookinfo" {
-			lines = append(lines[:i+1], append([]string{"      bogus: true"}, lines[i+1:]...)...)
+		if l == after {
+			lines = append(lines[:i+1], append([]string{line}, lines[i+1:]...)...)
 			if err := os.WriteFile(name, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			return i + 2
 		}
 	}
-	t.Fatalf("%s has no line %q", name, "    - name: bookinfo")
+	t.Fatalf("%s has no line %q", name, after)
 	return 0
 }

@@ -139,23 +139,34 @@ func TestKustomizeGenerator(t *testing.T) {
 	}
 }
 
-// TestKustomizeErrors breaks a tenant of the base: the build fails and
+// TestKustomizeErrors breaks an input of the base: the build fails and
 // kustomize shows the function's message, with the file and line when the
-// overlay asks kustomize to record where resources come from.
+// overlay asks kustomize to record where resources come from. The dev
+// overlay patches the Mesh, not the Tenants.
 func TestKustomizeErrors(t *testing.T) {
+	const origin = "buildMetadata: [originAnnotations]\n"
+	breakMesh := func(t *testing.T, base string) int {
+		return insertAfter(t, filepath.Join(base, "mesh.yaml"), "    mtls: STRICT", "    bogus: true")
+	}
 	for _, tt := range []struct {
-		name, buildMetadata, want string
+		name, buildMetadata string
+		breakInput          func(*testing.T, string) int
+		want                string
 	}{
-		{"without origin annotations", "", "Tenant/bookinfo: spec.namespaces[0].bogus: field not allowed"},
-		{"with origin annotations", "buildMetadata: [originAnnotations]\n", "../base/tenants/bookinfo.yaml:%d:7: spec.namespaces[0].bogus: field not allowed"},
+		{"tenant, without origin annotations", "", breakTenant,
+			"Tenant/bookinfo: spec.namespaces[0].bogus: field not allowed"},
+		{"tenant, with origin annotations", origin, breakTenant,
+			"../base/tenants/bookinfo.yaml:%d:7: spec.namespaces[0].bogus: field not allowed"},
+		{"patched mesh, with origin annotations", origin, breakMesh,
+			"../base/mesh.yaml:%d:5: spec.security.bogus: field not allowed (the field's line in the file: a kustomize patch or transformer changed Mesh/platform before meshwright read it)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := overlayTree(t)
-			line := breakTenant(t, filepath.Join(root, "overlays", "base"))
+			line := tt.breakInput(t, filepath.Join(root, "overlays", "base"))
 			appendFile(t, filepath.Join(root, "overlays", "dev", "kustomization.yaml"), tt.buildMetadata)
 			r := kustomizeBuild(t, root, nil, "--enable-exec", "overlays/dev")
 			if r.err == nil {
-				t.Fatalf("kustomize build succeeded on a broken tenant: %s", r)
+				t.Fatalf("kustomize build succeeded on a broken input: %s", r)
 			}
 			want := tt.want
 			if strings.Contains(want, "%d") {

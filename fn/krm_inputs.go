@@ -36,6 +36,10 @@ type krmInput struct {
 	// unmapped says why positions are not the file's, when positions in
 	// the resource are still worth giving (kpt keeps the user's formatting).
 	unmapped string
+	// source is the user's document when the resource differs from it (a
+	// patch or an earlier function changed it): fields are located there.
+	source    *sourceDocument
+	changedBy string
 }
 
 // collectInputs gathers the Mesh and Tenants among the items and in the
@@ -90,7 +94,7 @@ func newInput(n *yaml.RNode, item bool) (*krmInput, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, reason := originalDocument(pkg, in.path, in.index, text)
+	doc, reason := originalDocument(pkg, in.path, in.index, n)
 	switch {
 	case doc != nil && sameContent(doc.text, text):
 		in.fileLines, in.index = true, doc.index
@@ -99,7 +103,11 @@ func newInput(n *yaml.RNode, item bool) (*krmInput, error) {
 		in.file.Data = []byte(strings.Repeat("\n", doc.line-1) + doc.text)
 		return in, nil
 	case doc != nil:
-		reason = "an earlier function changed it"
+		in.source, in.index = doc, doc.index
+		in.changedBy, reason = "a kustomize patch or transformer", "a patch changed it"
+		if kptLines {
+			in.changedBy, reason = "an earlier function", "an earlier function changed it"
+		}
 	}
 	in.file.Data = []byte(text)
 	in.firstLine, in.lastLine = 1, strings.Count(text, "\n")+1
@@ -171,10 +179,10 @@ type sourceDocument struct {
 }
 
 // originalDocument reads the document the resource came from: document
-// index of file, or with index -1 the document holding text. Exec functions
-// run where the files are; a container cannot see them. reason says why
-// there is no document.
-func originalDocument(pkg, file string, index int, text string) (*sourceDocument, string) {
+// index of file, or with index -1 the document of the same kind and name.
+// Exec functions run where the files are; a container cannot see them.
+// reason says why there is no document.
+func originalDocument(pkg, file string, index int, n *yaml.RNode) (*sourceDocument, string) {
 	if file == "" {
 		return nil, ""
 	}
@@ -190,11 +198,58 @@ func originalDocument(pkg, file string, index int, text string) (*sourceDocument
 		return &docs[index], ""
 	}
 	for i := range docs {
-		if index < 0 && sameContent(docs[i].text, text) {
+		if index < 0 && docs[i].describes(n) {
 			return &docs[i], ""
 		}
 	}
 	return nil, fmt.Sprintf("%s holds no such document", file)
+}
+
+// describes tells whether the document is the resource, perhaps as it was
+// before something changed it: the same kind and name.
+func (d *sourceDocument) describes(n *yaml.RNode) bool {
+	var v struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Name string `yaml:"name"`
+		} `yaml:"metadata"`
+	}
+	return yamlv3.Unmarshal([]byte(d.text), &v) == nil && v.Kind == n.GetKind() && v.Metadata.Name == n.GetName()
+}
+
+// locate returns the line and column, in the file, of the deepest part of
+// the field path that the document has; 0, 0 when it cannot tell.
+func (d *sourceDocument) locate(p schema.Path) (int, int) {
+	var root yamlv3.Node
+	if yamlv3.Unmarshal([]byte(d.text), &root) != nil || len(root.Content) == 0 {
+		return 0, 0
+	}
+	node, at := root.Content[0], root.Content[0]
+	for _, seg := range p {
+		next := childNode(node, seg)
+		if next == nil {
+			break
+		}
+		at, node = next[0], next[1]
+	}
+	return at.Line + d.line - 1, at.Column
+}
+
+// childNode returns the key (or item) and value nodes of one path segment.
+func childNode(n *yamlv3.Node, seg string) []*yamlv3.Node {
+	switch n.Kind {
+	case yamlv3.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == seg {
+				return n.Content[i : i+2]
+			}
+		}
+	case yamlv3.SequenceNode:
+		if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(n.Content) {
+			return []*yamlv3.Node{n.Content[i], n.Content[i]}
+		}
+	}
+	return nil
 }
 
 // documentSeparator is how kyaml, and so kpt, splits files into documents

@@ -63,6 +63,12 @@ func resultMessage(d schema.Diagnostic, in *krmInput) string {
 	case in == nil, in.fileLines:
 		return d.String()
 	}
+	if in.source != nil {
+		if line, col := in.source.locate(d.Path); line > 0 {
+			d.File, d.Line, d.Column = in.path, line, col
+			return fmt.Sprintf("%s (the field's line in the file: %s changed %s before meshwright read it)", d, in.changedBy, in.resource())
+		}
+	}
 	line := d.Line
 	d.File, d.Line, d.Column = in.displayName(), 0, 0
 	msg := d.String()

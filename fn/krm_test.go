@@ -392,7 +392,7 @@ func TestFunctionErrors(t *testing.T) {
 	}, {
 		name:    "kpt: an earlier function changed the resource",
 		items:   []item{{text: fnMesh, path: "mesh.yaml"}, {text: changed, path: "tenants/shop.yaml", pkg: pkg}},
-		message: "tenants/shop.yaml: spec.namespaces[0].bogus: field not allowed (line 9 of Tenant/shop as the function received it, not of the file: an earlier function changed it)",
+		message: "tenants/shop.yaml:8:7: spec.namespaces[0].bogus: field not allowed (the field's line in the file: an earlier function changed Tenant/shop before meshwright read it)",
 		file:    &framework.File{Path: "tenants/shop.yaml"},
 		field:   "spec.namespaces[0].bogus",
 	}, {
