@@ -79,14 +79,21 @@ func marshal(v any) ([]byte, error) {
 }
 
 // definitionSchemas generates the schema of each input kind.
-func definitionSchemas() (object, error) {
+func definitionSchemas() (defs object, err error) {
 	c, err := compiledSchema()
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	defs := object{}
+	defer func() {
+		// the CUE API panics on some values it was not meant to see; a
+		// schema change must not crash `meshwright schema`
+		if r := recover(); r != nil {
+			defs, err = nil, fmt.Errorf("generating the JSON Schema from the CUE definitions: %v", r)
+		}
+	}()
+	defs = object{}
 	for _, kind := range []string{KindMesh, KindTenant} {
 		s := valueSchema(c.kinds[kind], 0)
 		if doc := docString(c.kinds[kind]); doc != "" {
@@ -656,12 +663,16 @@ var builtinNames = map[string]bool{
 	"true": true, "false": true, "null": true, "_": true,
 }
 
-// docString is the comment above a field or definition.
+// docString is the comment above a field or definition, its lines joined
+// into paragraphs: editors render descriptions as Markdown, where the
+// comment's wrapping would show as hard breaks.
 func docString(v cue.Value) string {
 	var parts []string
 	for _, d := range v.Doc() {
-		if t := strings.TrimSpace(d.Text()); t != "" {
-			parts = append(parts, t)
+		for _, para := range strings.Split(strings.TrimSpace(d.Text()), "\n\n") {
+			if t := strings.Join(strings.Fields(para), " "); t != "" {
+				parts = append(parts, t)
+			}
 		}
 	}
 	return strings.Join(parts, "\n\n")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
@@ -262,4 +264,90 @@ func TestOpenAPIComponentsValidate(t *testing.T) {
 	if err := tenant.Validate(yamlDocument(t, validMesh)); err == nil {
 		t.Error("the Tenant schema accepts a Mesh")
 	}
+}
+
+// TestJSONSchemaConstructs runs the generator over CUE constructs that have
+// no JSON Schema form, each in a schema of its own so the test does not
+// depend on how schema/*.cue uses them today: generation must not fail,
+// accept what CUE accepts and still check what it can.
+func TestJSONSchemaConstructs(t *testing.T) {
+	for _, tc := range []struct {
+		name, cue      string
+		accept, reject []string
+		noDefaultAt    string // a property whose default depends on the document
+	}{{
+		name:        "default from a list index",
+		cue:         `#X: close({names: [...string], first: *names[0] | =~"^[a-z]+$"})`,
+		accept:      []string{`{"names": ["a"], "first": "b"}`, `{}`},
+		reject:      []string{`{"first": "B"}`},
+		noDefaultAt: "first",
+	}, {
+		name: "default from a comprehension",
+		cue: `import "strings"
+#X: close({host!: string, location: *[if strings.HasSuffix(host, ".local") {"cluster"}, "external"][0] | "cluster" | "external"})`,
+		accept:      []string{`{"host": "a.local", "location": "external"}`, `{"host": "a"}`},
+		reject:      []string{`{"host": "a", "location": "moon"}`, `{"location": "cluster"}`},
+		noDefaultAt: "location",
+	}, {
+		name:   "closed struct default",
+		cue:    `#X: close({labels: *close({a: "b"}) | {[string]: string}})`,
+		accept: []string{`{"labels": {"c": "d"}}`, `{}`},
+		reject: []string{`{"labels": {"c": 1}}`, `{"other": 1}`},
+	}, {
+		name:        "default from a sibling",
+		cue:         `#X: close({a: *"x" | string, b: *a | =~"^[a-z]$"})`,
+		accept:      []string{`{"a": "yy", "b": "z"}`},
+		reject:      []string{`{"b": "zz"}`},
+		noDefaultAt: "b",
+	}, {
+		name:   "default from a hidden field",
+		cue:    `#X: {_t: "B", kind: *_t | "A" | "B" | "C"}`,
+		accept: []string{`{"kind": "A"}`, `{"kind": "B"}`, `{"kind": "C"}`},
+		reject: []string{`{"kind": "D"}`},
+	}, {
+		name: "builtin without a JSON Schema form",
+		cue: `import "strings"
+#X: close({a: strings.HasPrefix("x") & strings.MaxRunes(3)})`,
+		accept: []string{`{"a": "xy"}`},
+		reject: []string{`{"a": "xyzzy"}`, `{"a": 1}`},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := cuecontext.New()
+			v := ctx.CompileString(tc.cue).LookupPath(cue.ParsePath("#X"))
+			if err := v.Err(); err != nil {
+				t.Fatal(err)
+			}
+			gen := schemaOf(v, 0)
+			gen["$schema"] = jsonSchemaDialect
+			data, err := json.Marshal(gen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := compileJSONSchema(t, data, "")
+			for _, doc := range tc.accept {
+				if err := s.Validate(jsonDocument(t, doc)); err != nil {
+					t.Errorf("%s rejected by %s:\n%v", doc, data, err)
+				}
+			}
+			for _, doc := range tc.reject {
+				if s.Validate(jsonDocument(t, doc)) == nil {
+					t.Errorf("%s accepted by %s", doc, data)
+				}
+			}
+			if tc.noDefaultAt != "" {
+				if _, has := lookup(t, gen, "properties", tc.noDefaultAt)["default"]; has {
+					t.Errorf("%s has a default, but it depends on the document: %s", tc.noDefaultAt, data)
+				}
+			}
+		})
+	}
+}
+
+func jsonDocument(t *testing.T, text string) any {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
