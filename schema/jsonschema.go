@@ -20,8 +20,9 @@ import (
 // *namespaces[0].name. A stack overflow is fatal, not an error, so a future
 // schema change could crash the binary. The walker below reads the
 // evaluated definitions instead and never fails on a construct it does not
-// know: it leaves such a constraint out, so the JSON Schema is at worst
-// looser than CUE, never stricter. CUE stays the validator of record.
+// know: it leaves such a constraint out, so the JSON Schema is looser than
+// CUE there (see withoutComputedDefault for the one place it assumes
+// something). CUE stays the validator of record.
 
 // jsonSchemaDialect is the JSON Schema version of the output. Only keywords
 // that draft-07 shares are used, so older editors read it too.
@@ -202,9 +203,11 @@ func enumSchema(consts []any) object {
 // withoutComputedDefault drops the alternatives computed from other fields:
 // the defaults *revisions[0].name, *defaultRevision, *_namespace,
 // *close({istio: strings.TrimPrefix(name, "istio-")}). Here they are
-// incomplete and would read as "anything"; every one of them is also
-// accepted by another alternative, so nothing valid is lost. A computed
-// concrete scalar (*_serviceType, "ClusterIP") is a plain value and stays.
+// incomplete and would read as "anything". In this schema each of them is
+// also accepted by another alternative, so nothing valid is lost; a default
+// that is not would make the JSON Schema refuse it, which the test over every
+// example spec would show. A computed concrete scalar (*_serviceType, here
+// "ClusterIP") is a plain value and stays.
 func withoutComputedDefault(v cue.Value, args []cue.Value) []cue.Value {
 	var out []cue.Value
 	for _, a := range args {
@@ -229,8 +232,8 @@ func isComputedDefault(v, a cue.Value) bool {
 	return !defaultIsLiteral(v)
 }
 
-// sourceRefersToField tells whether the expression v was written as is
-// computed from another field. A list or struct literal is not: fields
+// sourceRefersToField tells whether the expression v was written as
+// computes it from another field. A list or struct literal is not: fields
 // inside it may have computed defaults of their own, handled there.
 func sourceRefersToField(v cue.Value) bool {
 	switch expr := v.Source().(type) {
@@ -470,7 +473,11 @@ func addConstraints(s object, v cue.Value, depth int) {
 			set(s, k, x)
 		}
 	case cue.SelectorOp, cue.NoOp:
-		if d := cue.Dereference(v); !sameValue(d, v) || hasOtherOperand(v, args) {
+		// a reference (#Name), or the conjunct left after CUE dropped a
+		// default
+		if len(args) == 1 && !sameValue(args[0], v) {
+			addConstraints(s, args[0], depth+1)
+		} else if d := cue.Dereference(v); !sameValue(d, v) {
 			addConstraints(s, d, depth+1)
 		}
 	case cue.RegexMatchOp:
@@ -486,12 +493,6 @@ func addConstraints(s object, v cue.Value, depth int) {
 	case cue.CallOp:
 		addCall(s, args)
 	}
-}
-
-// hasOtherOperand tells whether a NoOp expression wraps something other than
-// v (a single conjunct CUE kept after dropping a default).
-func hasOtherOperand(v cue.Value, args []cue.Value) bool {
-	return len(args) == 1 && !sameValue(args[0], v)
 }
 
 var boundKeywords = map[cue.Op]string{
