@@ -34,7 +34,7 @@ unit:
 	$(GO) test ./...
 
 # The end-to-end tests (e2e/) run the real kustomize: build it first.
-unit: $(KUSTOMIZE)
+unit golden: $(KUSTOMIZE)
 
 ## golden: rewrite the reviewed outputs (rendered/ trees, errors.txt) from the current code; review the diff
 golden:
