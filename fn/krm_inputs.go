@@ -104,10 +104,12 @@ func newInput(n *yaml.RNode, item bool) (*krmInput, error) {
 		return in, nil
 	case doc != nil:
 		in.source, in.index = doc, doc.index
-		in.changedBy, reason = "a kustomize patch or transformer", "a patch changed it"
+		in.changedBy = "a kustomize patch or transformer"
 		if kptLines {
 			in.changedBy, reason = "an earlier function", "an earlier function changed it"
 		}
+	case in.index < 0:
+		in.index = 0 // kustomize: the file holds no such resource any more
 	}
 	in.file.Data = []byte(text)
 	in.firstLine, in.lastLine = 1, strings.Count(text, "\n")+1
