@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/meshwright/meshwright/render"
 )
 
@@ -21,13 +19,8 @@ func Object(o render.Object) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
+	if err := writeValue(&buf, v); err != nil {
 		return nil, fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
 	}
 	return buf.Bytes(), nil
 }

@@ -184,7 +184,7 @@ func TestCanaryUpgradeDiff(t *testing.T) {
 		".meshwright-files": "changed",
 		iopDir + "istiooperator-installed-state-1-30-2.yaml": "removed",
 		iopDir + "istiooperator-installed-state-1-31-0.yaml": "changed",
-		"tenant/sleep/_cluster/namespace-sleep.yaml":        "changed",
+		"tenant/sleep/_cluster/namespace-sleep.yaml":         "changed",
 	}
 	got := map[string]string{}
 	for name, b := range before {

@@ -15,7 +15,7 @@ import (
 // Limits on one document, so aliases cannot turn a small file into an
 // unbounded one ("billion laughs") and nesting cannot exhaust the stack.
 const (
-	maxNodes = 1 << 20
+	maxNodes   = 1 << 20
 	maxNesting = 64
 )
 
