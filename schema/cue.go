@@ -3,7 +3,6 @@ package schema
 import (
 	"embed"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -11,7 +10,8 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/parser"
 )
 
 //go:embed *.cue
@@ -43,25 +43,12 @@ func compiledSchema() (*compiled, error) {
 }
 
 func compileSchema() (*compiled, error) {
-	const dir = "/meshwright/schema"
-	entries, err := cueFiles.ReadDir(".")
+	f, err := embeddedSchema()
 	if err != nil {
 		return nil, err
 	}
-	overlay := map[string]load.Source{}
-	for _, e := range entries {
-		b, err := cueFiles.ReadFile(e.Name())
-		if err != nil {
-			return nil, err
-		}
-		overlay[path.Join(dir, e.Name())] = load.FromBytes(b)
-	}
-	insts := load.Instances([]string{"."}, &load.Config{Dir: dir, Overlay: overlay})
-	if err := insts[0].Err; err != nil {
-		return nil, fmt.Errorf("loading embedded schema: %w", err)
-	}
 	ctx := cuecontext.New()
-	v := ctx.BuildInstance(insts[0])
+	v := ctx.BuildFile(f)
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("building embedded schema: %w", err)
 	}
@@ -74,6 +61,49 @@ func compileSchema() (*compiled, error) {
 		c.kinds[kind] = def
 	}
 	return c, nil
+}
+
+// embeddedSchema merges the embedded .cue files of package schema into one
+// syntax tree: the imports of all files first, then their declarations. It
+// compiles from memory only; loading through cue/load would consult the real
+// filesystem at whatever directory the overlay claims.
+func embeddedSchema() (*ast.File, error) {
+	entries, err := cueFiles.ReadDir(".")
+	if err != nil {
+		return nil, err
+	}
+	merged := &ast.File{Filename: "schema.cue"}
+	var imports, decls []ast.Decl
+	seen := map[string]bool{}
+	for _, e := range entries {
+		src, err := cueFiles.ReadFile(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(e.Name(), src, parser.ParseComments)
+		if err != nil {
+			return nil, fmt.Errorf("parsing embedded schema: %w", err)
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.Package:
+				if len(merged.Decls) == 0 {
+					merged.Decls = append(merged.Decls, d)
+				}
+			case *ast.ImportDecl:
+				for _, spec := range d.Specs {
+					if !seen[spec.Path.Value] {
+						seen[spec.Path.Value] = true
+						imports = append(imports, &ast.ImportDecl{Specs: []*ast.ImportSpec{spec}})
+					}
+				}
+			default:
+				decls = append(decls, d)
+			}
+		}
+	}
+	merged.Decls = append(append(merged.Decls, imports...), decls...)
+	return merged, nil
 }
 
 // validate unifies a document with its kind's definition and decodes the
