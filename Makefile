@@ -6,7 +6,7 @@ BIN := bin/meshwright
 TOOLS := $(CURDIR)/.cache/bin
 EXAMPLE ?= examples/reference-architecture/spec
 
-.PHONY: all build render test unit golden vet clean tools image containers
+.PHONY: all build render test unit golden vet clean tools image containers conformance
 
 # Pinned tool versions (see ../shared/design/ARCHITECTURE.md).
 KUSTOMIZE := $(TOOLS)/kustomize
@@ -24,7 +24,7 @@ render: build
 	@$(BIN) render $(EXAMPLE)
 
 ## test: everything CI runs
-test: vet unit
+test: vet conformance unit
 
 vet:
 	$(GO) vet ./...
@@ -32,6 +32,14 @@ vet:
 
 unit:
 	$(GO) test ./...
+
+## conformance: every rendered tree against the real istioctl (validate, analyze, manifest generate)
+## and every object against its upstream CRD schema or k8s.io/api type (conformance/)
+conformance: $(ISTIOCTL)
+	$(GO) test ./conformance
+
+# unit runs ./... and so the conformance tests too: they need istioctl.
+unit: $(ISTIOCTL)
 
 # The end-to-end tests (e2e/) run the real kustomize: build it first.
 unit golden: $(KUSTOMIZE)

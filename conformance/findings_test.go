@@ -1,0 +1,106 @@
+package conformance
+
+import (
+	"flag"
+	"path"
+	"testing"
+)
+
+// finding is one analyzer message, from istioctl's JSON or from the
+// analyzers run in-process.
+type finding struct {
+	code, level, origin, message string
+}
+
+// suppression accepts one kind of analyzer finding for a written reason. An
+// unused suppression fails the run, so none outlives the finding it was for.
+type suppression struct {
+	code   string // IST code
+	origin string // as the analyzer names it, "Kind namespace/name"; path.Match wildcards
+	reason string
+	// runtimeOnly: the analyzer reads Pods, Services or Secrets, so only the
+	// in-process run (TestAnalyzeWithRuntimeResources) can report it.
+	runtimeOnly bool
+}
+
+// suppressions are the findings accepted, each with its reason; any other
+// finding is fixed in the renderer.
+var suppressions = []suppression{
+	{
+		code:   "IST0175",
+		origin: "Deployment */istiod-*",
+		reason: "BLOCKED_CIDRS_IN_JWKS_URIS on istiod would keep it from fetching JWKS from addresses " +
+			"an attacker-controlled jwksUri could point at; which CIDRs to block (metadata endpoints, " +
+			"pod and service ranges) is cluster knowledge the Mesh API does not have yet: reported as " +
+			"a renderer gap, accepted until the Mesh can say it",
+		runtimeOnly: true,
+	},
+}
+
+// knownBugs are renderer bugs found here and reported to the renderer's
+// owner, accepted only for the golden case that shows them so that main
+// stays green until the fix lands; each is logged on every run. Once fixed,
+// the entry is reported as unused: delete it.
+var knownBugs = []suppression{
+	{
+		code:   "IST0106",
+		origin: "Gateway a-namespace-whose-name-is-exactly-sixty-three-characters-longz/*",
+		reason: "RENDERER BUG: Istio requires a Gateway name to be a DNS-1123 label (at most 63 characters, " +
+			"VirtualServices reference it as <namespace>/<name>); <service>-gateway and <egress>-egress " +
+			"are not shortened (testdata/golden/long-names)",
+	},
+	{
+		code:   "IST0106",
+		origin: "VirtualService a-namespace-whose-name-is-exactly-sixty-three-characters-longz/*",
+		reason: "RENDERER BUG: the VirtualService references the over-long Gateway name above",
+	},
+}
+
+// judge fails the test on an error or warning that no suppression or known
+// bug accepts; infos are reported only.
+func judge(t *testing.T, f finding, used map[int]bool) {
+	t.Helper()
+	if f.level == "Info" {
+		t.Logf("info %s %s: %s", f.code, f.origin, f.message)
+		return
+	}
+	if i := matching(suppressions, f); i >= 0 {
+		used[i] = true
+		t.Logf("suppressed %s %s %s (%s): %s", f.level, f.code, f.origin, suppressions[i].reason, f.message)
+		return
+	}
+	if i := matching(knownBugs, f); i >= 0 {
+		t.Logf("KNOWN %s (%s %s %s): %s", knownBugs[i].reason, f.level, f.code, f.origin, f.message)
+		return
+	}
+	t.Errorf("%s %s %s: %s", f.level, f.code, f.origin, f.message)
+}
+
+// matching returns the index of the first entry accepting f, or -1. The
+// istioctl validate errors carry no code: they match by origin alone.
+func matching(list []suppression, f finding) int {
+	for i, s := range list {
+		if ok, _ := path.Match(s.origin, f.origin); ok && (s.code == f.code || f.code == validateCode) {
+			return i
+		}
+	}
+	return -1
+}
+
+// validateCode marks findings of istioctl validate, which has no codes; its
+// errors are those the analyzers report as IST0106 (schema validation).
+const validateCode = "validate"
+
+// checkSuppressionsUsed fails on suppressions no finding needed, unless a
+// -run filter may have left their findings out.
+func checkSuppressionsUsed(t *testing.T, used map[int]bool, runtime bool) {
+	t.Helper()
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() != "" {
+		return
+	}
+	for i, s := range suppressions {
+		if !used[i] && (runtime || !s.runtimeOnly) {
+			t.Errorf("suppression %s=%s is no longer needed: remove it", s.code, s.origin)
+		}
+	}
+}
