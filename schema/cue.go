@@ -2,15 +2,16 @@ package schema
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
 )
 
@@ -40,6 +41,31 @@ var (
 func compiledSchema() (*compiled, error) {
 	schemaOnce.Do(func() { schemaVal, schemaErr = compileSchema() })
 	return schemaVal, schemaErr
+}
+
+// extraSchemas are further compiled schemas for validating on several
+// cores; they are compiled when a large input first needs them.
+var (
+	extraMu      sync.Mutex
+	extraSchemas []*compiled
+)
+
+// compiledSchemas returns n compiled schemas, the shared one first.
+func compiledSchemas(n int) ([]*compiled, error) {
+	first, err := compiledSchema()
+	if err != nil {
+		return nil, err
+	}
+	extraMu.Lock()
+	defer extraMu.Unlock()
+	for len(extraSchemas) < n-1 {
+		c, err := compileSchema()
+		if err != nil {
+			return nil, err
+		}
+		extraSchemas = append(extraSchemas, c)
+	}
+	return append([]*compiled{first}, extraSchemas[:n-1]...), nil
 }
 
 func compileSchema() (*compiled, error) {
@@ -127,7 +153,7 @@ func (c *compiled) validate(doc *document, out any) []Diagnostic {
 		}
 		return diags
 	}
-	if err := v.Decode(out); err != nil {
+	if err := decode(v, out); err != nil {
 		return c.diagnostics(doc, err)
 	}
 	return nil
@@ -373,4 +399,14 @@ func humanize(msg string) string {
 		return fmt.Sprintf("%s (got %s)", name, shorten(strings.TrimPrefix(msg[:i], "invalid value ")))
 	}
 	return msg
+}
+
+// decode fills out from a validated value through its JSON form, which CUE
+// produces faster than it decodes into Go structs.
+func decode(v cue.Value, out any) error {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
 }

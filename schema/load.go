@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Spec is one validated render input: exactly one Mesh and its Tenants, in
@@ -92,37 +94,30 @@ func yamlFiles(root string) ([]string, error) {
 
 // Parse validates in-memory files; see Load.
 func Parse(files ...File) (*Spec, error) {
-	c, err := compiledSchema()
+	var diags []Diagnostic
+	var docs []*document
+	for _, f := range files {
+		ds, fileDiags := splitDocuments(f.Path, f.Data)
+		docs = append(docs, ds...)
+		diags = append(diags, fileDiags...)
+	}
+	inputs, err := validateAll(docs)
 	if err != nil {
 		return nil, err
 	}
-	var diags []Diagnostic
 	spec := &Spec{}
 	var meshes []*Mesh
 	meshDocs := 0
-	for _, f := range files {
-		docs, ds := splitDocuments(f.Path, f.Data)
-		diags = append(diags, ds...)
-		for _, doc := range docs {
-			switch kind, diag := identify(doc); {
-			case diag != nil:
-				diags = append(diags, *diag)
-			case kind == KindMesh:
-				meshDocs++
-				m := &Mesh{Origin: doc.Origin}
-				if ds := c.validate(doc, m); len(ds) > 0 {
-					diags = append(diags, ds...)
-					continue
-				}
-				meshes = append(meshes, m)
-			case kind == KindTenant:
-				t := &Tenant{Origin: doc.Origin}
-				if ds := c.validate(doc, t); len(ds) > 0 {
-					diags = append(diags, ds...)
-					continue
-				}
-				spec.Tenants = append(spec.Tenants, t)
+	for _, in := range inputs {
+		diags = append(diags, in.diags...)
+		switch {
+		case in.kind == KindMesh:
+			meshDocs++
+			if in.mesh != nil {
+				meshes = append(meshes, in.mesh)
 			}
+		case in.tenant != nil:
+			spec.Tenants = append(spec.Tenants, in.tenant)
 		}
 	}
 	if !hasErrors(diags) {
@@ -144,6 +139,68 @@ func hasErrors(diags []Diagnostic) bool {
 		}
 	}
 	return false
+}
+
+// input is one document after validation: its kind, and the decoded Mesh
+// or Tenant, or the diagnostics that refused it.
+type input struct {
+	kind   string
+	mesh   *Mesh
+	tenant *Tenant
+	diags  []Diagnostic
+}
+
+// validateAll validates the documents on every core, each worker with its
+// own compiled schema (a CUE context serves one goroutine at a time), and
+// returns the results in document order.
+func validateAll(docs []*document) ([]input, error) {
+	workers := min(runtime.GOMAXPROCS(0), (len(docs)+minDocsPerWorker-1)/minDocsPerWorker)
+	schemas, err := compiledSchemas(max(workers, 1))
+	if err != nil {
+		return nil, err
+	}
+	inputs := make([]input, len(docs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for _, c := range schemas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				inputs[i] = validateDocument(c, docs[i])
+			}
+		}()
+	}
+	for i := range docs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return inputs, nil
+}
+
+// minDocsPerWorker keeps small specs on one core: compiling another schema
+// costs more than validating a few documents.
+const minDocsPerWorker = 32
+
+func validateDocument(c *compiled, doc *document) input {
+	kind, diag := identify(doc)
+	in := input{kind: kind}
+	switch {
+	case diag != nil:
+		in.diags = []Diagnostic{*diag}
+	case kind == KindMesh:
+		m := &Mesh{Origin: doc.Origin}
+		if in.diags = c.validate(doc, m); len(in.diags) == 0 {
+			in.mesh = m
+		}
+	case kind == KindTenant:
+		t := &Tenant{Origin: doc.Origin}
+		if in.diags = c.validate(doc, t); len(in.diags) == 0 {
+			in.tenant = t
+		}
+	}
+	return in
 }
 
 // result splits diagnostics into the spec's warnings or a returned Errors.
