@@ -191,6 +191,7 @@ func broken(name, base, from, to, want string) brokenCase {
 var brokenObjects = []brokenCase{
 	// Istio CRDs: schema, pruning, CEL rules, metadata.
 	broken("Gateway unknown field", gatewayYAML, "number: 443", "nmber: 443", "spec.servers[0].port.nmber: Invalid value: null: unknown field"),
+	broken("Gateway unknown metadata field", gatewayYAML, "metadata: {name: productpage-gateway,", "metadata: {labelz: {a: b}, name: productpage-gateway,", "metadata.labelz: Invalid value: null: unknown field"),
 	broken("Gateway invalid name", gatewayYAML, "name: productpage-gateway", "name: Productpage_Gateway", "RFC 1123 subdomain"),
 	broken("Gateway without namespace", gatewayYAML, ", namespace: bookinfo", "", "metadata.namespace: Required value"),
 	broken("VirtualService wrong type", virtualServiceYAML, "hosts: [productpage.bookinfo.example.com]", "hosts: productpage.bookinfo.example.com", "must be of type array"),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,6 +106,58 @@ func validateFindings(out string) (findings []finding, unexpected []string, vali
 		}
 	}
 	return findings, unexpected, valid
+}
+
+// TestIstioctlIsTheOneGoModPins keeps the istioctl binary and the Go
+// packages checked here (the analyzers, the operator's types) at one Istio
+// version: the Makefile pins istioctl separately from go.mod.
+func TestIstioctlIsTheOneGoModPins(t *testing.T) {
+	bin := istioctl(t)
+	want, err := ModuleVersion("istio.io/istio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(goTool(), "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m %s: %v", bin, err)
+	}
+	got := builtFrom(string(out), "istio.io/istio")
+	if got != want {
+		t.Fatalf("%s was built from istio.io/istio %q; go.mod pins %s: rebuild it (make conformance) or move the Makefile's ISTIO_VERSION", bin, got, want)
+	}
+}
+
+// builtFrom returns the version of module mod in `go version -m` output: the
+// main module ("mod") or a dependency ("dep").
+func builtFrom(out, mod string) string {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && (f[0] == "mod" || f[0] == "dep") && f[1] == mod {
+			return f[2]
+		}
+	}
+	return ""
+}
+
+func TestValidateFindings(t *testing.T) {
+	out := "\"a.yaml\" is valid\n" +
+		"\"b.yaml\" has warnings: \n\t* AuthorizationPolicy/istio-system/p: only HTTP attributes\n\n" +
+		"Error: 1 error occurred:\n\t* Gateway/bookinfo/g: invalid gateway name: \"g\"\n\n" +
+		"something else\n"
+	findings, unexpected, valid := validateFindings(out)
+	want := []finding{
+		{code: validateCode, level: "Warning", origin: "AuthorizationPolicy istio-system/p", message: "only HTTP attributes"},
+		{code: validateCode, level: "Error", origin: "Gateway bookinfo/g", message: "invalid gateway name: \"g\""},
+	}
+	if fmt.Sprint(findings) != fmt.Sprint(want) {
+		t.Errorf("findings %v, want %v", findings, want)
+	}
+	if len(unexpected) != 1 || unexpected[0] != "something else" {
+		t.Errorf("unexpected %q, want [something else]", unexpected)
+	}
+	if valid != 2 {
+		t.Errorf("valid %d, want 2", valid)
+	}
 }
 
 // TestIstioctlValidateRefusesBrokenObjects proves the validate harness can

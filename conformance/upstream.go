@@ -50,20 +50,36 @@ func UpstreamCRDFiles() ([]string, error) {
 // ModuleDir returns the module cache directory of a module at the version the
 // main module's go.mod selects.
 func ModuleDir(module string) (string, error) {
+	m, err := downloadedModule(module)
+	return m.Dir, err
+}
+
+// ModuleVersion returns the version of a module the main module's go.mod
+// selects.
+func ModuleVersion(module string) (string, error) {
+	m, err := downloadedModule(module)
+	return m.Version, err
+}
+
+type moduleInfo struct{ Version, Dir, Error string }
+
+// downloadedModule runs go mod download, which resolves the module at
+// go.mod's version and fetches it into the module cache when missing.
+func downloadedModule(module string) (moduleInfo, error) {
 	cmd := exec.Command(goTool(), "mod", "download", "-json", module)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("locating module %s: %w: %s%s", module, err, stderr.String(), stdout.String())
+		return moduleInfo{}, fmt.Errorf("locating module %s: %w: %s%s", module, err, stderr.String(), stdout.String())
 	}
-	var m struct{ Dir, Error string }
+	var m moduleInfo
 	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
-		return "", fmt.Errorf("locating module %s: reading go mod download output: %w", module, err)
+		return moduleInfo{}, fmt.Errorf("locating module %s: reading go mod download output: %w", module, err)
 	}
 	if m.Error != "" || m.Dir == "" {
-		return "", fmt.Errorf("locating module %s: %s", module, m.Error)
+		return moduleInfo{}, fmt.Errorf("locating module %s: %s", module, m.Error)
 	}
-	return m.Dir, nil
+	return m, nil
 }
 
 // goTool is the go command: the one on PATH, else the one of the toolchain
