@@ -6,8 +6,11 @@ package encode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/meshwright/meshwright/render"
 )
@@ -27,19 +30,49 @@ func Object(o render.Object) ([]byte, error) {
 
 // Stream encodes objects as one multi-document YAML stream.
 func Stream(objs []render.Object) ([]byte, error) {
-	var buf bytes.Buffer
-	for i, o := range objs {
+	docs, err := Objects(objs)
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	for _, d := range docs {
+		size += len(d) + len("---\n")
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	for i, d := range docs {
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
-		b, err := Object(o)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(b)
+		buf.Write(d)
 	}
 	return buf.Bytes(), nil
 }
+
+// Objects encodes each object as a YAML document, on every core: objects
+// encode independently, and at platform scale encoding is most of a render.
+func Objects(objs []render.Object) ([][]byte, error) {
+	docs := make([][]byte, len(objs))
+	errs := make([]error, len(objs))
+	workers := min(runtime.GOMAXPROCS(0), len(objs)/minObjectsPerWorker+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(objs); i += workers {
+				docs[i], errs[i] = Object(objs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+// minObjectsPerWorker keeps small renders on one goroutine.
+const minObjectsPerWorker = 256
 
 // Plain returns the object as plain maps, lists and scalars, the form
 // kyaml and the YAML encoder take. JSON is the round trip because the

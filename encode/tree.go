@@ -22,13 +22,13 @@ const ManifestName = ".meshwright-files"
 // WriteTree makes dir hold exactly the current render: one file per object
 // at Path, stale files of earlier renders removed.
 func WriteTree(dir string, objs []render.Object) error {
+	docs, err := Objects(objs)
+	if err != nil {
+		return err
+	}
 	files := make(map[string][]byte, len(objs))
-	for _, o := range objs {
-		b, err := Object(o)
-		if err != nil {
-			return err
-		}
-		files[Path(o)] = b
+	for i, o := range objs {
+		files[Path(o)] = docs[i]
 	}
 	previous, err := readManifest(dir)
 	if err != nil {
