@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/meshwright/meshwright/encode"
+	"github.com/meshwright/meshwright/render"
+	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/specgen"
+)
+
+// sizes are the tenant counts benchmarked, each with servicesPerTenant.
+var sizes = []int{1, 10, 100, 1000}
+
+const servicesPerTenant = 10
+
+func files(tenants int) []schema.File {
+	return specgen.Files(specgen.Options{Tenants: tenants, Services: servicesPerTenant})
+}
+
+func load(b *testing.B, fs []schema.File) *schema.Spec {
+	spec, err := schema.Parse(fs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return spec
+}
+
+func renderSpec(b *testing.B, spec *schema.Spec) []render.Object {
+	objs, err := render.Render(spec.Mesh, spec.Tenants)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return objs
+}
+
+// reportObjects adds objects/s, the throughput a platform team cares about.
+func reportObjects(b *testing.B, objects int) {
+	b.ReportMetric(float64(objects)*float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			fs := files(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				load(b, fs)
+			}
+		})
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			spec := load(b, files(n))
+			objects := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				objects = len(renderSpec(b, spec))
+			}
+			reportObjects(b, objects)
+		})
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			objs := renderSpec(b, load(b, files(n)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := encode.Stream(objs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportObjects(b, len(objs))
+		})
+	}
+}
+
+// BenchmarkRenderEncode is what the renderer costs on top of the encoder,
+// the floor: its ratio to BenchmarkEncode is one of the targets.
+func BenchmarkRenderEncode(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			spec := load(b, files(n))
+			objects := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				objs := renderSpec(b, spec)
+				if _, err := encode.Stream(objs); err != nil {
+					b.Fatal(err)
+				}
+				objects = len(objs)
+			}
+			reportObjects(b, objects)
+		})
+	}
+}
+
+// BenchmarkEndToEnd reads the spec from disk, validates, renders and
+// encodes: what `meshwright render DIR` does, in process.
+func BenchmarkEndToEnd(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			dir := writeSpec(b, n)
+			objects := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				spec, err := schema.Load(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				objs := renderSpec(b, spec)
+				if _, err := encode.Stream(objs); err != nil {
+					b.Fatal(err)
+				}
+				objects = len(objs)
+			}
+			reportObjects(b, objects)
+		})
+	}
+}
+
+// BenchmarkBinaryValidateOneTenant starts the meshwright binary to validate
+// a one-tenant spec: the cost a kustomize build pays per function call,
+// process start and schema compilation included.
+func BenchmarkBinaryValidateOneTenant(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "meshwright")
+	if out, err := exec.Command("go", "build", "-o", bin, "../fn").CombinedOutput(); err != nil {
+		b.Fatalf("building the binary: %v\n%s", err, out)
+	}
+	dir := writeSpec(b, 1)
+	for b.Loop() {
+		if out, err := exec.Command(bin, "validate", dir).CombinedOutput(); err != nil {
+			b.Fatalf("validate: %v\n%s", err, out)
+		}
+	}
+}
+
+func writeSpec(b *testing.B, tenants int) string {
+	dir := b.TempDir()
+	for _, f := range files(tenants) {
+		path := filepath.Join(dir, f.Path)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
