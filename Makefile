@@ -6,7 +6,7 @@ BIN := bin/meshwright
 TOOLS := $(CURDIR)/.cache/bin
 EXAMPLE ?= examples/reference-architecture/spec
 
-.PHONY: all build render test unit golden vet clean tools image containers conformance
+.PHONY: all build render test unit golden vet clean tools bench image containers conformance
 
 # Pinned tool versions (see ../shared/design/ARCHITECTURE.md).
 KUSTOMIZE := $(TOOLS)/kustomize
@@ -71,6 +71,11 @@ image:
 ## containers: install and configure buildah and podman (as root; CI runs it)
 containers:
 	e2e/setup-containers.sh
+
+## bench: platform-scale benchmarks; compare two runs with benchstat old.txt new.txt
+BENCH_COUNT ?= 6
+bench:
+	$(GO) test ./bench -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) | tee bench.txt
 
 clean:
 	rm -rf bin
