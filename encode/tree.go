@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/meshwright/meshwright/render"
@@ -34,7 +35,7 @@ func WriteTree(dir string, objs []render.Object) error {
 	if err != nil {
 		return err
 	}
-	for _, rel := range sortedNames(files) {
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
 		if err := writeIfChanged(filepath.Join(dir, filepath.FromSlash(rel)), files[rel]); err != nil {
 			return err
 		}
@@ -50,19 +51,10 @@ func WriteTree(dir string, objs []render.Object) error {
 	return writeIfChanged(filepath.Join(dir, ManifestName), manifest(files))
 }
 
-func sortedNames(files map[string][]byte) []string {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func manifest(files map[string][]byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Files written by meshwright render -o; it removes them when they are no longer rendered.\n")
-	for _, n := range sortedNames(files) {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		b.WriteString(n)
 		b.WriteByte('\n')
 	}

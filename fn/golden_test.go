@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +88,7 @@ func TestGolden(t *testing.T) {
 func compareTrees(t *testing.T, want, got string) {
 	t.Helper()
 	wantFiles, gotFiles := readTree(t, want), readTree(t, got)
-	for _, name := range sortedKeys(wantFiles) {
+	for _, name := range slices.Sorted(maps.Keys(wantFiles)) {
 		g, ok := gotFiles[name]
 		switch {
 		case !ok:
@@ -96,7 +97,7 @@ func compareTrees(t *testing.T, want, got string) {
 			t.Errorf("%s differs (run make golden and review the diff):\n--- want\n%s\n--- got\n%s", name, wantFiles[name], g)
 		}
 	}
-	for _, name := range sortedKeys(gotFiles) {
+	for _, name := range slices.Sorted(maps.Keys(gotFiles)) {
 		if _, ok := wantFiles[name]; !ok {
 			t.Errorf("%s: rendered but not in the golden tree", name)
 		}
@@ -122,15 +123,6 @@ func readTree(t *testing.T, root string) map[string][]byte {
 		t.Fatalf("reading %s: %v", root, err)
 	}
 	return files
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // TestDeterministic renders every case twice, once with the input files in

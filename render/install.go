@@ -3,6 +3,8 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +161,7 @@ func values(m *spec.MeshSpec, rev spec.Revision) json.RawMessage {
 	if cp.Proxy != nil && cp.Proxy.Resources != nil {
 		v.Global.Proxy = &iop.ProxyConfig{Resources: valuesResources(cp.Proxy.Resources)}
 	}
-	for _, tag := range sortedKeys(cp.Tags) {
+	for _, tag := range slices.Sorted(maps.Keys(cp.Tags)) {
 		if cp.Tags[tag] == rev.Name {
 			v.RevisionTags = append(v.RevisionTags, tag)
 		}

@@ -2,7 +2,8 @@ package schema
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +68,7 @@ func (c *checker) checkMesh() {
 		}
 		names[r.Name] = i
 	}
-	for _, tag := range sortedKeys(cp.Tags) {
+	for _, tag := range slices.Sorted(maps.Keys(cp.Tags)) {
 		target := cp.Tags[tag]
 		path := "spec.controlPlane.tags." + tag
 		if _, clash := names[tag]; clash {
@@ -121,7 +122,7 @@ func (c *checker) revisionChoices() string {
 	cp := c.mesh.Spec.ControlPlane
 	s := "revisions: " + strings.Join(revisionNames(cp), ", ")
 	if len(cp.Tags) > 0 {
-		s += "; tags: " + strings.Join(sortedKeys(cp.Tags), ", ")
+		s += "; tags: " + strings.Join(slices.Sorted(maps.Keys(cp.Tags)), ", ")
 	}
 	return s
 }
@@ -310,13 +311,4 @@ func countSet(values ...string) int {
 		}
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
