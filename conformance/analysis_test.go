@@ -45,7 +45,8 @@ import (
 //     rendered Certificates and Bundles.
 //
 // The one difference from istioctl is AddTestReaderKubeSource, which reads
-// Pods, Services, Namespaces and Secrets from files too.
+// Pods, Services, Namespaces and Secrets from files too. The references no
+// analyzer follows are checked over the same cluster (referenceProblems).
 func TestAnalyzeWithRuntimeResources(t *testing.T) {
 	bin := istioctl(t)
 	used := map[int]bool{}
@@ -54,6 +55,9 @@ func TestAnalyzeWithRuntimeResources(t *testing.T) {
 			cluster := assembleCluster(t, bin, tree)
 			for _, f := range analyzeInProcess(t, cluster, istioNamespace(t, tree)) {
 				judge(t, f, used)
+			}
+			for _, p := range referenceProblems(cluster) {
+				t.Error(p)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"istio.io/istio/operator/pkg/apis"
@@ -40,17 +41,38 @@ func generatedManifests(t *testing.T, bin, tree string) []iopFile {
 		if err := json.Unmarshal(d.JSON, iop); err != nil {
 			t.Fatalf("%s: %v", d, err)
 		}
-		stdout, stderr, err := run(bin, "manifest", "generate", "-f", d.File)
-		if err != nil {
-			t.Fatalf("istioctl manifest generate -f %s: %v\n%s", d.File, err, stderr)
-		}
-		manifest, err := ParseDocs(d.File+" (generated)", []byte(stdout))
+		manifest, err := generate(bin, d.File)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, iopFile{path: d.File, iop: iop, manifest: manifest})
+		out = append(out, iopFile{path: d.File, iop: iop, manifest: copyDocs(manifest)})
 	}
 	return out
+}
+
+var (
+	generatedMu sync.Mutex
+	generated   = map[string][]Doc{}
+)
+
+// generate runs `istioctl manifest generate -f file` once per file and test
+// binary: several tests read the same manifests.
+func generate(bin, file string) ([]Doc, error) {
+	generatedMu.Lock()
+	defer generatedMu.Unlock()
+	if m, ok := generated[file]; ok {
+		return m, nil
+	}
+	stdout, stderr, err := run(bin, "manifest", "generate", "-f", file)
+	if err != nil {
+		return nil, fmt.Errorf("istioctl manifest generate -f %s: %w\n%s", file, err, stderr)
+	}
+	m, err := ParseDocs(file+" (generated)", []byte(stdout))
+	if err != nil {
+		return nil, err
+	}
+	generated[file] = m
+	return m, nil
 }
 
 // istioNamespace is the control-plane namespace of the tree's
