@@ -224,6 +224,7 @@ var brokenObjects = []brokenCase{
 	broken("RoleBinding name with a slash", roleBindingYAML, "name: \"meshwright:tenant-edge:bookinfo\"", "name: \"meshwright/tenant-edge\"", "may not contain '/'"),
 	// IstioOperator: strict decoding and the operator's own validation.
 	broken("IstioOperator unknown field", istioOperatorYAML, "pilot: {enabled: true}", "pilot: {enabld: true}", "unknown field \"enabld\""),
+	broken("IstioOperator unknown values field", istioOperatorYAML, "  meshConfig:", "  values: {global: {proxy: {resourcez: {}}}}\n  meshConfig:", "resourcez"),
 	broken("IstioOperator bad tag", istioOperatorYAML, "tag: 1.30.2", "tag: \"1.30.2 rc\"", "bad tag"),
 	broken("IstioOperator unknown mesh config field", istioOperatorYAML, "accessLogFile: /dev/stdout", "accessLogFil: /dev/stdout", "unknown field \"accessLogFil\""),
 	broken("IstioOperator invalid mesh config", istioOperatorYAML, "accessLogFile: /dev/stdout", "accessLogFile: /dev/stdout, proxyListenPort: 70000", "invalid proxy listen port"),

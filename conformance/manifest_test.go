@@ -3,7 +3,6 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -34,20 +33,26 @@ func generatedManifests(t *testing.T, bin, tree string) []iopFile {
 	}
 	var out []iopFile
 	for _, d := range docs {
-		if d.Object.GroupVersionKind() != istioOperatorGVK {
-			continue
+		if d.Object.GroupVersionKind() == istioOperatorGVK {
+			out = append(out, generatedFor(t, bin, d))
 		}
-		iop := &apis.IstioOperator{}
-		if err := json.Unmarshal(d.JSON, iop); err != nil {
-			t.Fatalf("%s: %v", d, err)
-		}
-		manifest, err := generate(bin, d.File)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, iopFile{path: d.File, iop: iop, manifest: copyDocs(manifest)})
 	}
 	return out
+}
+
+// generatedFor is the manifest of one IstioOperator document, which must be
+// the only document of its file.
+func generatedFor(t *testing.T, bin string, d Doc) iopFile {
+	t.Helper()
+	iop := &apis.IstioOperator{}
+	if err := json.Unmarshal(d.JSON, iop); err != nil {
+		t.Fatalf("%s: %v", d, err)
+	}
+	manifest, err := generate(bin, d.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iopFile{path: d.File, iop: iop, manifest: copyDocs(manifest)}
 }
 
 var (
@@ -406,22 +411,17 @@ func TestManifestProblemsCatchMismatches(t *testing.T) {
 	}
 }
 
-// generatedManifest is the manifest of one IstioOperator file.
+// generatedManifest is the manifest of a file holding one IstioOperator.
 func generatedManifest(t *testing.T, bin, file string) iopFile {
 	t.Helper()
-	dir := t.TempDir()
-	b, err := os.ReadFile(file)
+	docs, err := ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "iop.yaml"), b, 0o644); err != nil {
-		t.Fatal(err)
+	if len(docs) != 1 || docs[0].Object.GroupVersionKind() != istioOperatorGVK {
+		t.Fatalf("%s: want exactly one IstioOperator", file)
 	}
-	files := generatedManifests(t, bin, dir)
-	if len(files) != 1 {
-		t.Fatalf("%s: %d IstioOperators, want 1", file, len(files))
-	}
-	return files[0]
+	return generatedFor(t, bin, docs[0])
 }
 
 func copyDocs(docs []Doc) []Doc {
