@@ -67,6 +67,18 @@ func TestAnalyzeWithRuntimeResources(t *testing.T) {
 // assembleCluster returns every object of the cluster described above.
 func assembleCluster(t *testing.T, bin, tree string) []*unstructured.Unstructured {
 	t.Helper()
+	objs, webhooks := installedCluster(t, bin, tree)
+	objs, err := withControllers(objs, webhooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+// installedCluster returns what is applied to the cluster (the rendered
+// tree, the install, the workloads) and the install's injection webhooks.
+func installedCluster(t *testing.T, bin, tree string) ([]*unstructured.Unstructured, []injector) {
+	t.Helper()
 	var objs []*unstructured.Unstructured
 	rendered, err := ReadTree(tree)
 	if err != nil {
@@ -92,16 +104,20 @@ func assembleCluster(t *testing.T, bin, tree string) []*unstructured.Unstructure
 	for _, o := range objs {
 		defaultService(o)
 	}
+	return objs, webhooks
+}
+
+// withControllers adds what the controllers would create from the applied
+// objects: Pods (ReplicaSets and the injection webhooks) and Secrets
+// (cert-manager, trust-manager).
+func withControllers(objs []*unstructured.Unstructured, webhooks []injector) ([]*unstructured.Unstructured, error) {
 	objs = append(objs, podsOf(objs, namespaceLabels(objs), webhooks)...)
 	secrets, err := issuedSecrets(objs)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return append(objs, secrets...)
+	return append(objs, secrets...), nil
 }
-
-// quietIstioLogs silences the analyzers' informational logging, once.
-var quietIstioLogs sync.Once
 
 // installed returns the parts of a generated manifest the analyzers need:
 // the Deployments and Services of istiod and the gateways, the injection
@@ -185,6 +201,9 @@ func selector(s *metav1.LabelSelector) (labels.Selector, error) {
 	}
 	return metav1.LabelSelectorAsSelector(s)
 }
+
+// quietIstioLogs silences the analyzers' informational logging, once.
+var quietIstioLogs sync.Once
 
 func objects(docs []Doc) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, len(docs))

@@ -16,13 +16,18 @@ import (
 //     namespace;
 //   - a Certificate's issuerRef, an Issuer in its namespace or a ClusterIssuer;
 //   - a Vault Issuer's serviceAccountRef, a ServiceAccount in its namespace;
-//   - a RoleBinding's roleRef, a rendered Role in its namespace or ClusterRole.
+//   - a RoleBinding's roleRef, a rendered Role in its namespace or ClusterRole;
+//   - a namespace's istio.io/rev, a revision or tag an injection webhook
+//     serves: its Pods must have the sidecar.
 func referenceProblems(objs []*unstructured.Unstructured) []string {
 	idx := indexByKind(objs)
+	namespaces := namespaceLabels(objs)
 	var problems []string
 	for _, o := range objs {
 		var p []string
 		switch o.GetKind() {
+		case "Pod":
+			p = injectionProblems(o, namespaces[o.GetNamespace()])
 		case "Gateway":
 			p = gatewayCAProblems(o, objs, idx)
 		case "DestinationRule":
@@ -169,6 +174,22 @@ func roleRefProblems(binding *unstructured.Unstructured, idx map[string]*unstruc
 	return nil
 }
 
+// injectionProblems reports a Pod without sidecar in a namespace that asks
+// for a revision: no webhook of the install serves that revision or tag.
+func injectionProblems(pod *unstructured.Unstructured, nsLabels map[string]string) []string {
+	rev, ok := nsLabels["istio.io/rev"]
+	if !ok || pod.GetLabels()["sidecar.istio.io/inject"] == "false" {
+		return nil
+	}
+	containers, _, _ := unstructured.NestedSlice(pod.Object, "spec", "containers")
+	for _, c := range containers {
+		if asMap(c)["name"] == "istio-proxy" {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("no sidecar: no injection webhook serves istio.io/rev=%s of namespace %s", rev, pod.GetNamespace())}
+}
+
 func asMap(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
@@ -190,6 +211,22 @@ func TestReferenceProblemsCatchDanglingReferences(t *testing.T) {
 		{"ServiceAccount istio-system/issuer", "serviceAccountRef: no ServiceAccount istio-system/issuer"},
 		{"ClusterRole meshwright:tenant-edge", "roleRef: no ClusterRole meshwright:tenant-edge"},
 	}
+	t.Run("namespace revision no webhook serves", func(t *testing.T) {
+		objs, webhooks := installedCluster(t, bin, "../examples/reference-architecture/rendered")
+		for _, o := range objs {
+			if o.GetKind() == "Namespace" && o.GetName() == "bookinfo" {
+				o.SetLabels(map[string]string{"istio.io/rev": "missing"})
+			}
+		}
+		objs, err := withControllers(objs, webhooks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "no injection webhook serves istio.io/rev=missing of namespace bookinfo"
+		if problems := strings.Join(referenceProblems(objs), "\n"); !strings.Contains(problems, want) {
+			t.Fatalf("problems %q do not contain %q", problems, want)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.remove, func(t *testing.T) {
 			var objs []*unstructured.Unstructured
