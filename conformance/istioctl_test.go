@@ -56,11 +56,20 @@ func trees(t *testing.T) []string {
 	return trees
 }
 
-// TestIstioctlValidate runs `istioctl validate -f` once per rendered tree:
-// every file must be valid, without warnings.
+func overlayOutputs(t *testing.T) []string {
+	t.Helper()
+	files, err := OverlayOutputs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestIstioctlValidate runs `istioctl validate -f` once per rendered tree
+// and overlay output: every file must be valid, without warnings.
 func TestIstioctlValidate(t *testing.T) {
 	bin := istioctl(t)
-	for _, tree := range trees(t) {
+	for _, tree := range append(trees(t), overlayOutputs(t)...) {
 		t.Run(TreeName(repoRoot, tree), func(t *testing.T) {
 			stdout, stderr, err := run(bin, "validate", "-f", tree)
 			findings, unexpected, valid := validateFindings(stdout + stderr)
@@ -190,14 +199,14 @@ type analyzerMessage struct {
 }
 
 // TestIstioctlAnalyze runs `istioctl analyze --use-kube=false -A` once per
-// rendered tree, with the tree's workload fixture. istioctl reads no Pod,
+// rendered tree and overlay output, with the tree's workload fixture. istioctl reads no Pod,
 // Service, Namespace, Secret or Node from files (they are "runtime
 // resources" it only takes from a cluster), so the analyzers needing them
 // are skipped here; TestAnalyzeWithRuntimeResources runs them.
 func TestIstioctlAnalyze(t *testing.T) {
 	bin := istioctl(t)
 	used := map[int]bool{}
-	for _, tree := range trees(t) {
+	for _, tree := range append(trees(t), overlayOutputs(t)...) {
 		t.Run(TreeName(repoRoot, tree), func(t *testing.T) {
 			args := []string{"analyze", "--use-kube=false", "-A", "-o", "json", "--istioNamespace", istioNamespace(t, tree), tree}
 			if dir := fixtureDir(tree); dir != "" {

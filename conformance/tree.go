@@ -74,26 +74,46 @@ func RenderedTrees(root string) ([]string, error) {
 	return trees, nil
 }
 
-// TreeName is a rendered tree's short name, also the name of its workload
-// fixture directory: "reference-architecture" for
+// OverlayOutputs returns the committed outputs of the kustomize overlays
+// that run meshwright as a KRM function (e2e/testdata/golden/*.yaml): what
+// is applied once the overlays' patches are in. There may be none.
+func OverlayOutputs(root string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(root, "e2e", "testdata", "golden", "*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("listing overlay outputs: %w", err)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// TreeName is a rendered tree's (or output file's) short name, also the name
+// of its workload fixture directory: "reference-architecture" for
 // examples/reference-architecture/rendered, "canary-upgrade-before" for
 // examples/canary-upgrade/before/rendered, "golden-minimal" for
-// testdata/golden/minimal/rendered.
+// testdata/golden/minimal/rendered, "e2e-kustomize-prod" for
+// e2e/testdata/golden/kustomize-prod.yaml.
 func TreeName(root, tree string) string {
-	rel, err := filepath.Rel(root, filepath.Dir(tree))
+	dir := strings.TrimSuffix(tree, filepath.Ext(tree))
+	if filepath.Base(tree) == "rendered" {
+		dir = filepath.Dir(tree)
+	}
+	rel, err := filepath.Rel(root, dir)
 	if err != nil {
-		rel = filepath.Dir(tree)
+		rel = dir
 	}
 	rel = filepath.ToSlash(rel)
 	rel = strings.TrimPrefix(rel, "examples/")
 	if r, ok := strings.CutPrefix(rel, "testdata/golden/"); ok {
 		rel = "golden-" + r
 	}
+	if r, ok := strings.CutPrefix(rel, "e2e/testdata/golden/"); ok {
+		rel = "e2e-" + r
+	}
 	return strings.ReplaceAll(rel, "/", "-")
 }
 
-// ReadTree returns every document of every YAML file under dir, in lexical
-// file order. Files of other extensions (the .meshwright-files manifest) are
+// ReadTree returns every document of every YAML file under dir (or of dir
+// itself, a file), in lexical file order. Files of other extensions (the .meshwright-files manifest) are
 // not Kubernetes objects and are left out.
 func ReadTree(dir string) ([]Doc, error) {
 	var files []string

@@ -30,15 +30,12 @@ func validator(t *testing.T) *Validator {
 }
 
 // TestRenderedObjectsConformToUpstream validates every object of every
-// rendered tree against its upstream definition.
+// rendered tree and overlay output against its upstream definition.
 func TestRenderedObjectsConformToUpstream(t *testing.T) {
 	v := validator(t)
-	trees, err := RenderedTrees(repoRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
+	outputs := append(trees(t), overlayOutputs(t)...)
 	perKind := map[string]int{}
-	for _, tree := range trees {
+	for _, tree := range outputs {
 		docs, err := ReadTree(tree)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +50,7 @@ func TestRenderedObjectsConformToUpstream(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("objects validated in %d trees, by kind:\n%s", len(trees), countTable(perKind))
+	t.Logf("objects validated in %d trees and overlay outputs, by kind:\n%s", len(outputs), countTable(perKind))
 }
 
 // TestWorkloadFixturesConformToUpstream keeps the analysis fixtures honest: a
@@ -142,6 +139,7 @@ func TestTreeName(t *testing.T) {
 		"../examples/reference-architecture/rendered": "reference-architecture",
 		"../examples/canary-upgrade/before/rendered":  "canary-upgrade-before",
 		"../testdata/golden/kubernetes-1-24/rendered": "golden-kubernetes-1-24",
+		"../e2e/testdata/golden/kustomize-prod.yaml":  "e2e-kustomize-prod",
 	}
 	for tree, want := range cases {
 		if got := TreeName(repoRoot, tree); got != want {
