@@ -64,6 +64,49 @@ func TestAnalyzeWithRuntimeResources(t *testing.T) {
 	checkSuppressionsUsed(t, used, true)
 }
 
+// TestAnalyzeInProcessSeesRuntimeResources proves the in-process analysis
+// reads what istioctl offline ignores: take away a Service or the gateway
+// Pods of the reference architecture's cluster and the analyzers report it.
+func TestAnalyzeInProcessSeesRuntimeResources(t *testing.T) {
+	bin := istioctl(t)
+	cluster := assembleCluster(t, bin, "../examples/reference-architecture/rendered")
+	cases := []struct {
+		name   string
+		remove func(o *unstructured.Unstructured) bool
+		want   finding
+	}{
+		{"Service of a routed host", func(o *unstructured.Unstructured) bool {
+			return o.GetKind() == "Service" && o.GetName() == "productpage"
+		}, finding{code: "IST0101", level: "Error", origin: "VirtualService bookinfo/productpage", message: `Referenced host not found: "productpage"`}},
+		{"ingress gateway Pods", func(o *unstructured.Unstructured) bool {
+			return o.GetKind() == "Pod" && o.GetLabels()["istio"] == "ingressgateway"
+		}, finding{code: "IST0101", level: "Error", origin: "Gateway bookinfo/productpage-gateway", message: `Referenced selector not found: "istio=ingressgateway"`}},
+		{"server certificate Secret", func(o *unstructured.Unstructured) bool {
+			return o.GetKind() == "Secret" && o.GetName() == "bookinfo-productpage-cert"
+		}, finding{code: "IST0101", level: "Error", origin: "Gateway bookinfo/productpage-gateway", message: `Referenced credentialName not found: "bookinfo-productpage-cert"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var objs []*unstructured.Unstructured
+			for _, o := range cluster {
+				if !c.remove(o) {
+					objs = append(objs, o)
+				}
+			}
+			if len(objs) == len(cluster) {
+				t.Fatal("nothing removed")
+			}
+			findings := analyzeInProcess(t, objs, "istio-system")
+			for _, f := range findings {
+				if f == c.want {
+					return
+				}
+			}
+			t.Fatalf("findings %v do not include %v", findings, c.want)
+		})
+	}
+}
+
 // assembleCluster returns every object of the cluster described above.
 func assembleCluster(t *testing.T, bin, tree string) []*unstructured.Unstructured {
 	t.Helper()

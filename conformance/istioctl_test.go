@@ -208,27 +208,57 @@ func TestIstioctlAnalyze(t *testing.T) {
 	used := map[int]bool{}
 	for _, tree := range append(trees(t), overlayOutputs(t)...) {
 		t.Run(TreeName(repoRoot, tree), func(t *testing.T) {
-			args := []string{"analyze", "--use-kube=false", "-A", "-o", "json", "--istioNamespace", istioNamespace(t, tree), tree}
+			paths := []string{tree}
 			if dir := fixtureDir(tree); dir != "" {
-				args = append(args, dir)
+				paths = append(paths, dir)
 			}
-			stdout, stderr, err := run(bin, args...)
-			if err != nil {
-				t.Fatalf("istioctl analyze: %v\n%s", err, stderr)
-			}
-			if strings.Contains(stderr, "Error") {
-				t.Errorf("istioctl analyze could not read every file:\n%s", stderr)
-			}
-			var msgs []analyzerMessage
-			if err := json.Unmarshal([]byte(stdout), &msgs); err != nil {
-				t.Fatalf("reading istioctl analyze output: %v\n%s", err, stdout)
-			}
-			for _, m := range msgs {
-				judge(t, finding{code: m.Code, level: m.Level, origin: m.Origin, message: m.Message}, used)
+			for _, f := range istioctlAnalyze(t, bin, istioNamespace(t, tree), paths...) {
+				judge(t, f, used)
 			}
 		})
 	}
 	checkSuppressionsUsed(t, used, false)
+}
+
+// istioctlAnalyze runs `istioctl analyze --use-kube=false -A` over the
+// paths and returns its findings. It fails the test when istioctl could not
+// read a file, or reports neither a finding nor the files it analyzed.
+func istioctlAnalyze(t *testing.T, bin, istioNS string, paths ...string) []finding {
+	t.Helper()
+	args := append([]string{"analyze", "--use-kube=false", "-A", "-o", "json", "--istioNamespace", istioNS}, paths...)
+	stdout, stderr, err := run(bin, args...)
+	if err != nil {
+		t.Fatalf("istioctl analyze: %v\n%s", err, stderr)
+	}
+	if strings.Contains(stderr, "Error") {
+		t.Errorf("istioctl analyze could not read every file:\n%s", stderr)
+	}
+	var msgs []analyzerMessage
+	if err := json.Unmarshal([]byte(stdout), &msgs); err != nil {
+		t.Fatalf("reading istioctl analyze output: %v\n%s", err, stdout)
+	}
+	if len(msgs) == 0 && !strings.Contains(stderr, "No validation issues found when analyzing") {
+		t.Errorf("istioctl analyze reported nothing, not even the files it read:\n%s", stderr)
+	}
+	var out []finding
+	for _, m := range msgs {
+		out = append(out, finding{code: m.Code, level: m.Level, origin: m.Origin, message: m.Message})
+	}
+	return out
+}
+
+// TestIstioctlAnalyzeReportsFindings proves the analyze harness sees what
+// istioctl reports: a VirtualService bound to a missing Gateway.
+func TestIstioctlAnalyzeReportsFindings(t *testing.T) {
+	bin := istioctl(t)
+	findings := istioctlAnalyze(t, bin, "istio-system", filepath.Join("testdata", "analyze-findings"))
+	want := finding{code: "IST0101", level: "Error", origin: "VirtualService bookinfo/productpage", message: `Referenced gateway not found: "no-such-gateway"`}
+	for _, f := range findings {
+		if f == want {
+			return
+		}
+	}
+	t.Fatalf("findings %v do not include %v", findings, want)
 }
 
 // fixtureDir is the tree's workload fixture directory, "" when it has none.
