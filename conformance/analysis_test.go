@@ -59,6 +59,9 @@ func TestAnalyzeWithRuntimeResources(t *testing.T) {
 			for _, p := range referenceProblems(cluster) {
 				t.Error(p)
 			}
+			if t.Failed() && fixtureDir(tree) == "" {
+				t.Logf("no workload fixture: add conformance/testdata/workloads/%s/ with the tenants' Services and Deployments", TreeName(repoRoot, tree))
+			}
 		})
 	}
 	checkSuppressionsUsed(t, used, true)
