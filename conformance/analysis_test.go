@@ -34,19 +34,20 @@ import (
 // (gateway selectors and ports, credential secrets, destination hosts,
 // subsets' pods, port names...) run too:
 //   - the rendered tree;
-//   - the gateway Deployments and Services `istioctl manifest generate`
-//     produces for its IstioOperators;
+//   - the Deployments and Services of istiod and the gateways, the sidecar
+//     injection webhooks and the injector ConfigMaps that `istioctl manifest
+//     generate` produces for its IstioOperators;
 //   - the tenants' workloads, from the tree's fixture;
-//   - the sidecar injection webhooks and injector ConfigMaps istioctl generates;
 //   - one Pod per Deployment, as its ReplicaSet would create, with the
 //     istio-proxy container of the revision whose injection webhook selects
 //     it, as the webhook would add;
 //   - the Secrets cert-manager and trust-manager would write for the
 //     rendered Certificates and Bundles.
 //
-// The one difference from istioctl is AddTestReaderKubeSource, which reads
-// Pods, Services, Namespaces and Secrets from files too. The references no
-// analyzer follows are checked over the same cluster (referenceProblems).
+// The differences from istioctl: AddTestReaderKubeSource, which reads Pods,
+// Services, Namespaces and Secrets from files too, and no stand-in ingress
+// gateway (see analyzeInProcess). The references no analyzer follows are
+// checked over the same cluster (referenceProblems).
 func TestAnalyzeWithRuntimeResources(t *testing.T) {
 	bin := istioctl(t)
 	used := map[int]bool{}
