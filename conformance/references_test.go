@@ -5,7 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // referenceProblems checks the references between objects that no Istio
@@ -18,7 +22,9 @@ import (
 //   - a Vault Issuer's serviceAccountRef, a ServiceAccount in its namespace;
 //   - a RoleBinding's roleRef, a rendered Role in its namespace or ClusterRole;
 //   - a namespace's istio.io/rev, a revision or tag an injection webhook
-//     serves: its Pods must have the sidecar.
+//     serves: its Pods must have the sidecar;
+//   - the network path from each ingress gateway to the workloads its routes
+//     send to (networkPathProblems).
 func referenceProblems(objs []*unstructured.Unstructured) []string {
 	idx := indexByKind(objs)
 	namespaces := namespaceLabels(objs)
@@ -43,7 +49,7 @@ func referenceProblems(objs []*unstructured.Unstructured) []string {
 			problems = append(problems, fmt.Sprintf("%s %s: %s", o.GetKind(), namespacedName(o), msg))
 		}
 	}
-	return problems
+	return append(problems, networkPathProblems(objs)...)
 }
 
 // indexByKind maps "Kind namespace/name" to the object.
@@ -119,20 +125,27 @@ func destinationRuleCredentialProblems(dr *unstructured.Unstructured, idx map[st
 
 // credentialNames returns every tls.credentialName under v.
 func credentialNames(v any) []string {
+	return collect(v, func(m map[string]any) any {
+		tls, _ := m["tls"].(map[string]any)
+		return tls["credentialName"]
+	})
+}
+
+// collect walks a JSON value and returns, as strings, the non-nil values
+// pick finds in each of its objects.
+func collect(v any, pick func(map[string]any) any) []string {
 	var out []string
 	switch x := v.(type) {
 	case map[string]any:
-		if tls, ok := x["tls"].(map[string]any); ok && tls["credentialName"] != nil {
-			out = append(out, fmt.Sprint(tls["credentialName"]))
+		if found := pick(x); found != nil {
+			out = append(out, fmt.Sprint(found))
 		}
-		for k, child := range x {
-			if k != "tls" {
-				out = append(out, credentialNames(child)...)
-			}
+		for _, child := range x {
+			out = append(out, collect(child, pick)...)
 		}
 	case []any:
 		for _, child := range x {
-			out = append(out, credentialNames(child)...)
+			out = append(out, collect(child, pick)...)
 		}
 	}
 	return out
@@ -210,6 +223,7 @@ func TestReferenceProblemsCatchDanglingReferences(t *testing.T) {
 		{"Issuer istio-system/vault-issuer", "issuerRef: no Issuer istio-system/vault-issuer"},
 		{"ServiceAccount istio-system/issuer", "serviceAccountRef: no ServiceAccount istio-system/issuer"},
 		{"ClusterRole meshwright:tenant-edge", "roleRef: no ClusterRole meshwright:tenant-edge"},
+		{"NetworkPolicy bookinfo/allow-from-istio-namespace-productpage", "gateway Pod istio-system/istio-ingressgateway-0 cannot reach Pod bookinfo/productpage-v1-0"},
 	}
 	t.Run("namespace revision no webhook serves", func(t *testing.T) {
 		objs, webhooks := installedCluster(t, bin, "../examples/reference-architecture/rendered")
@@ -243,4 +257,201 @@ func TestReferenceProblemsCatchDanglingReferences(t *testing.T) {
 			}
 		})
 	}
+}
+
+// networkPathProblems checks that the NetworkPolicies let each ingress
+// gateway reach the workloads its routes send to: deny-by-default must not
+// cut the path the rendered Gateway and VirtualService open. For every
+// VirtualService bound to a Gateway, every route destination that is a
+// Service of the cluster, every gateway Pod and destination Pod, the
+// destination's namespace must admit the gateway Pod (NetworkPolicy ingress
+// semantics: allowed when no policy selects the Pod, else when a rule of one
+// that does matches the peer and the Service's target port). Egress policies
+// are not evaluated: one in the cluster is reported, so that this check is
+// never silently partial.
+func networkPathProblems(objs []*unstructured.Unstructured) []string {
+	idx := indexByKind(objs)
+	namespaces := namespaceLabels(objs)
+	var problems []string
+	for _, np := range ofKind(objs, "NetworkPolicy") {
+		types, _, _ := unstructured.NestedStringSlice(np.Object, "spec", "policyTypes")
+		if contains(types, "Egress") {
+			problems = append(problems, fmt.Sprintf("NetworkPolicy %s: egress policies are not evaluated by networkPathProblems: extend it", namespacedName(np)))
+		}
+	}
+	for _, vs := range ofKind(objs, "VirtualService") {
+		for _, gw := range boundGateways(vs, idx) {
+			selector, _, _ := unstructured.NestedStringMap(gw.Object, "spec", "selector")
+			for _, svc := range destinationServices(vs, idx) {
+				for _, src := range podsSelected(objs, "", selector) {
+					for _, dst := range podsSelected(objs, svc.GetNamespace(), serviceSelector(svc)) {
+						if !admitted(objs, src, dst, namespaces, targetPorts(svc)) {
+							problems = append(problems, fmt.Sprintf("VirtualService %s: gateway Pod %s cannot reach Pod %s of Service %s: no NetworkPolicy of namespace %s admits it",
+								namespacedName(vs), namespacedName(src), namespacedName(dst), namespacedName(svc), dst.GetNamespace()))
+						}
+					}
+				}
+			}
+		}
+	}
+	return problems
+}
+
+func ofKind(objs []*unstructured.Unstructured, kind string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == kind {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// boundGateways returns the Gateways a VirtualService binds to ("mesh" is
+// the sidecars, not a Gateway; a missing one is the analyzers' to report).
+func boundGateways(vs *unstructured.Unstructured, idx map[string]*unstructured.Unstructured) []*unstructured.Unstructured {
+	refs, _, _ := unstructured.NestedStringSlice(vs.Object, "spec", "gateways")
+	var out []*unstructured.Unstructured
+	for _, r := range refs {
+		ns, name, qualified := strings.Cut(r, "/")
+		if !qualified {
+			ns, name = vs.GetNamespace(), r
+		}
+		if gw := idx[ref("Gateway", ns, name)]; gw != nil {
+			out = append(out, gw)
+		}
+	}
+	return out
+}
+
+// destinationServices returns the Services of the cluster the
+// VirtualService's HTTP and TLS routes send to: a short host is a Service of
+// the VirtualService's namespace, name.namespace.svc.cluster.local of its own.
+func destinationServices(vs *unstructured.Unstructured, idx map[string]*unstructured.Unstructured) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, host := range destinationHosts(vs.Object["spec"]) {
+		name, ns := host, vs.GetNamespace()
+		if parts := strings.Split(host, "."); len(parts) >= 2 {
+			if !strings.HasSuffix(host, ".svc.cluster.local") && len(parts) != 2 {
+				continue // not a Service of this cluster
+			}
+			name, ns = parts[0], parts[1]
+		}
+		if svc := idx[ref("Service", ns, name)]; svc != nil {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+// destinationHosts returns every route destination host under v.
+func destinationHosts(v any) []string {
+	return collect(v, func(m map[string]any) any {
+		d, _ := m["destination"].(map[string]any)
+		return d["host"]
+	})
+}
+
+func serviceSelector(svc *unstructured.Unstructured) map[string]string {
+	sel, _, _ := unstructured.NestedStringMap(svc.Object, "spec", "selector")
+	return sel
+}
+
+// targetPorts are the Service's target ports (numbers; defaulted from port).
+func targetPorts(svc *unstructured.Unstructured) []string {
+	ports, _, _ := unstructured.NestedSlice(svc.Object, "spec", "ports")
+	var out []string
+	for _, p := range ports {
+		out = append(out, fmt.Sprint(asMap(p)["targetPort"]))
+	}
+	return out
+}
+
+// podsSelected returns the Pods (of namespace ns, any when "") whose labels
+// the selector matches; an empty selector matches none, as for Services.
+func podsSelected(objs []*unstructured.Unstructured, ns string, selector map[string]string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	if len(selector) == 0 {
+		return nil
+	}
+	for _, o := range ofKind(objs, "Pod") {
+		if (ns == "" || o.GetNamespace() == ns) && labels.SelectorFromSet(selector).Matches(labels.Set(o.GetLabels())) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// admitted applies the destination namespace's ingress NetworkPolicies to a
+// connection from src to dst on one of the ports.
+func admitted(objs []*unstructured.Unstructured, src, dst *unstructured.Unstructured, namespaces map[string]map[string]string, ports []string) bool {
+	selected := false
+	for _, o := range ofKind(objs, "NetworkPolicy") {
+		np := &networkingv1.NetworkPolicy{}
+		if o.GetNamespace() != dst.GetNamespace() || runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, np) != nil {
+			continue
+		}
+		if !selects(&np.Spec.PodSelector, dst.GetLabels()) || !hasIngressType(np) {
+			continue
+		}
+		selected = true
+		for _, rule := range np.Spec.Ingress {
+			if peerAllowed(rule.From, src, dst.GetNamespace(), namespaces) && portAllowed(rule.Ports, ports) {
+				return true
+			}
+		}
+	}
+	return !selected
+}
+
+func hasIngressType(np *networkingv1.NetworkPolicy) bool {
+	if len(np.Spec.PolicyTypes) == 0 {
+		return true // the API server defaults policyTypes to [Ingress] (plus Egress with egress rules)
+	}
+	for _, t := range np.Spec.PolicyTypes {
+		if t == networkingv1.PolicyTypeIngress {
+			return true
+		}
+	}
+	return false
+}
+
+func selects(s *metav1.LabelSelector, l map[string]string) bool {
+	sel, err := metav1.LabelSelectorAsSelector(s)
+	return err == nil && sel.Matches(labels.Set(l))
+}
+
+// peerAllowed: no peers admit everyone; a peer with a namespaceSelector
+// admits Pods of the namespaces it selects (narrowed by its podSelector); a
+// podSelector alone admits Pods of the policy's namespace.
+func peerAllowed(peers []networkingv1.NetworkPolicyPeer, src *unstructured.Unstructured, policyNS string, namespaces map[string]map[string]string) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		if p.IPBlock != nil {
+			continue // pod IPs are not modelled here
+		}
+		nsOK := src.GetNamespace() == policyNS
+		if p.NamespaceSelector != nil {
+			nsOK = selects(p.NamespaceSelector, namespaces[src.GetNamespace()])
+		}
+		podOK := p.PodSelector == nil || selects(p.PodSelector, src.GetLabels())
+		if nsOK && podOK {
+			return true
+		}
+	}
+	return false
+}
+
+func portAllowed(rulePorts []networkingv1.NetworkPolicyPort, ports []string) bool {
+	if len(rulePorts) == 0 {
+		return true
+	}
+	for _, rp := range rulePorts {
+		if rp.Port == nil || contains(ports, rp.Port.String()) {
+			return true
+		}
+	}
+	return false
 }
