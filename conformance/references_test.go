@@ -1,10 +1,13 @@
 package conformance
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
+	securityapi "istio.io/api/security/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -224,6 +227,7 @@ func TestReferenceProblemsCatchDanglingReferences(t *testing.T) {
 		{"ServiceAccount istio-system/issuer", "serviceAccountRef: no ServiceAccount istio-system/issuer"},
 		{"ClusterRole meshwright:tenant-edge", "roleRef: no ClusterRole meshwright:tenant-edge"},
 		{"NetworkPolicy bookinfo/allow-from-istio-namespace-productpage", "gateway Pod istio-system/istio-ingressgateway-0 cannot reach Pod bookinfo/productpage-v1-0"},
+		{"Namespace istio-system", "gateway Pod istio-system/istio-ingressgateway-0 cannot reach Pod bookinfo/productpage-v1-0"},
 	}
 	t.Run("namespace revision no webhook serves", func(t *testing.T) {
 		objs, webhooks := installedCluster(t, bin, "../examples/reference-architecture/rendered")
@@ -237,6 +241,21 @@ func TestReferenceProblemsCatchDanglingReferences(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := "no injection webhook serves istio.io/rev=missing of namespace bookinfo"
+		if problems := strings.Join(referenceProblems(objs), "\n"); !strings.Contains(problems, want) {
+			t.Fatalf("problems %q do not contain %q", problems, want)
+		}
+	})
+	t.Run("ALLOW policy from another namespace", func(t *testing.T) {
+		objs := make([]*unstructured.Unstructured, len(cluster))
+		for i, o := range cluster {
+			objs[i] = o
+			if o.GetKind() == "AuthorizationPolicy" && o.GetName() == "productpage-allow" {
+				objs[i] = o.DeepCopy()
+				rules := []any{map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{"elsewhere"}}}}}}
+				_ = unstructured.SetNestedSlice(objs[i].Object, rules, "spec", "rules")
+			}
+		}
+		want := "gateway Pod istio-system/istio-ingressgateway-0 is not allowed to Pod bookinfo/productpage-v1-0"
 		if problems := strings.Join(referenceProblems(objs), "\n"); !strings.Contains(problems, want) {
 			t.Fatalf("problems %q do not contain %q", problems, want)
 		}
@@ -259,9 +278,10 @@ func TestReferenceProblemsCatchDanglingReferences(t *testing.T) {
 	}
 }
 
-// networkPathProblems checks that the NetworkPolicies let each ingress
-// gateway reach the workloads its routes send to: deny-by-default must not
-// cut the path the rendered Gateway and VirtualService open. For every
+// networkPathProblems checks that the NetworkPolicies and the ALLOW
+// AuthorizationPolicies let each ingress gateway reach the workloads its
+// routes send to: deny-by-default must not cut the path the rendered Gateway
+// and VirtualService open. For every
 // VirtualService bound to a Gateway, every route destination that is a
 // Service of the cluster, every gateway Pod and destination Pod, the
 // destination's namespace must admit the gateway Pod (NetworkPolicy ingress
@@ -288,6 +308,10 @@ func networkPathProblems(objs []*unstructured.Unstructured) []string {
 						if !admitted(objs, src, dst, namespaces, targetPorts(svc)) {
 							problems = append(problems, fmt.Sprintf("VirtualService %s: gateway Pod %s cannot reach Pod %s of Service %s: no NetworkPolicy of namespace %s admits it",
 								namespacedName(vs), namespacedName(src), namespacedName(dst), namespacedName(svc), dst.GetNamespace()))
+						}
+						if !authorized(objs, src, dst) {
+							problems = append(problems, fmt.Sprintf("VirtualService %s: gateway Pod %s is not allowed to Pod %s of Service %s: no rule of the ALLOW AuthorizationPolicies selecting it admits the gateway's namespace or identity",
+								namespacedName(vs), namespacedName(src), namespacedName(dst), namespacedName(svc)))
 						}
 					}
 				}
@@ -450,6 +474,70 @@ func portAllowed(rulePorts []networkingv1.NetworkPolicyPort, ports []string) boo
 	}
 	for _, rp := range rulePorts {
 		if rp.Port == nil || contains(ports, rp.Port.String()) {
+			return true
+		}
+	}
+	return false
+}
+
+// authorized applies Istio's ALLOW policy semantics to requests from src to
+// dst, as far as the source can decide: with no ALLOW policy selecting dst
+// (in its namespace, or selector-bound in the root namespace) everything is
+// allowed; else some rule must have no from, or a source whose namespaces or
+// principals cover src. Request conditions (when: JWT claims) are left out:
+// they depend on the request, not on the path.
+func authorized(objs []*unstructured.Unstructured, src, dst *unstructured.Unstructured) bool {
+	selected := false
+	for _, o := range ofKind(objs, "AuthorizationPolicy") {
+		if o.GetNamespace() != dst.GetNamespace() {
+			continue
+		}
+		// encoding/json, not the unstructured converter: the spec is a
+		// protobuf message whose enums only its JSON unmarshaller reads.
+		ap := &securityv1.AuthorizationPolicy{}
+		if b, err := o.MarshalJSON(); err != nil || json.Unmarshal(b, ap) != nil {
+			return false // unreadable: the schema checks report why
+		}
+		if action := ap.Spec.GetAction().String(); action != "ALLOW" {
+			continue
+		}
+		if sel := ap.Spec.GetSelector(); sel != nil && !labels.SelectorFromSet(sel.GetMatchLabels()).Matches(labels.Set(dst.GetLabels())) {
+			continue
+		}
+		selected = true
+		for _, rule := range ap.Spec.GetRules() {
+			if sourceAllowed(rule.GetFrom(), src) {
+				return true
+			}
+		}
+	}
+	return !selected
+}
+
+// sourceAllowed: no from admits every source; a source admits src when its
+// namespaces or principals (patterns with *) cover src's namespace or its
+// identity cluster.local/ns/<namespace>/sa/<service account>.
+func sourceAllowed(from []*securityapi.Rule_From, src *unstructured.Unstructured) bool {
+	if len(from) == 0 {
+		return true
+	}
+	sa, _, _ := unstructured.NestedString(src.Object, "spec", "serviceAccountName")
+	identity := fmt.Sprintf("cluster.local/ns/%s/sa/%s", src.GetNamespace(), firstNonEmpty(sa, "default"))
+	for _, f := range from {
+		source := f.GetSource()
+		if source == nil {
+			continue
+		}
+		if anyMatches(source.GetNamespaces(), src.GetNamespace()) || anyMatches(source.GetPrincipals(), identity) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyMatches(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if p == "*" || p == s || (strings.HasPrefix(p, "*") && strings.HasSuffix(s, p[1:])) || (strings.HasSuffix(p, "*") && strings.HasPrefix(s, p[:len(p)-1])) {
 			return true
 		}
 	}
