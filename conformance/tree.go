@@ -12,6 +12,7 @@ package conformance
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -189,6 +190,20 @@ func parseDoc(name string, index int, raw []byte) (Doc, error) {
 		return Doc{}, fmt.Errorf("%s[%d]: not a Kubernetes object: %w", name, index, err)
 	}
 	return Doc{File: name, Index: index, JSON: j, Object: u}, nil
+}
+
+// DocOf is a Go object (a rendered object, typically) as a Doc, for
+// validating objects without writing them out.
+func DocOf(name string, obj any) (Doc, error) {
+	j, err := json.Marshal(obj)
+	if err != nil {
+		return Doc{}, fmt.Errorf("%s: encoding: %w", name, err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(j); err != nil {
+		return Doc{}, fmt.Errorf("%s: not a Kubernetes object: %w", name, err)
+	}
+	return Doc{File: name, JSON: j, Object: u}, nil
 }
 
 // stripComments drops comment lines, so a document holding only comments

@@ -147,3 +147,23 @@ func TestTreeName(t *testing.T) {
 		}
 	}
 }
+
+// TestDocOfValidatesGoObjects: objects built in Go are checked like files.
+func TestDocOfValidatesGoObjects(t *testing.T) {
+	v := validator(t)
+	good := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "bookinfo"}}
+	d, err := DocOf("good", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := v.Validate(d); len(errs) > 0 {
+		t.Fatalf("refused: %v", errs)
+	}
+	bad := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "Bookinfo"}}
+	if d, err = DocOf("bad", bad); err != nil {
+		t.Fatal(err)
+	}
+	if errs := v.Validate(d); len(errs) == 0 {
+		t.Fatal("accepted an invalid namespace name")
+	}
+}
