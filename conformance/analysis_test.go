@@ -293,6 +293,7 @@ func analyzeInProcess(t *testing.T, objs []*unstructured.Unstructured, istioNS s
 	if len(result.SkippedAnalyzers) > 0 {
 		t.Errorf("analyzers skipped for lack of input kinds: %v", result.SkippedAnalyzers)
 	}
+	t.Logf("%d analyzers ran over %d objects", len(result.ExecutedAnalyzers), len(objs))
 	var out []finding
 	for _, m := range result.Messages {
 		u := m.Unstructured(true)
