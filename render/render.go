@@ -5,8 +5,10 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -156,17 +158,24 @@ func annotate(o Object, source string) {
 	o.SetAnnotations(ann)
 }
 
+// sortObjects orders by kind rank, namespace and name. The keys are read
+// once: a kind is parsed from the apiVersion on every call.
 func sortObjects(objs []Object) {
-	sort.SliceStable(objs, func(i, j int) bool {
-		a, b := objs[i], objs[j]
-		if ra, rb := kindRank[Kind(a)], kindRank[Kind(b)]; ra != rb {
-			return ra < rb
-		}
-		if a.GetNamespace() != b.GetNamespace() {
-			return a.GetNamespace() < b.GetNamespace()
-		}
-		return a.GetName() < b.GetName()
+	type keyed struct {
+		rank     int
+		ns, name string
+		object   Object
+	}
+	keys := make([]keyed, len(objs))
+	for i, o := range objs {
+		keys[i] = keyed{kindRank[Kind(o)], o.GetNamespace(), o.GetName(), o}
+	}
+	slices.SortStableFunc(keys, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.ns, b.ns), strings.Compare(a.name, b.name))
 	})
+	for i, k := range keys {
+		objs[i] = k.object
+	}
 }
 
 // objectMeta is the metadata of a namespaced object (namespace "" for

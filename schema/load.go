@@ -96,10 +96,9 @@ func yamlFiles(root string) ([]string, error) {
 func Parse(files ...File) (*Spec, error) {
 	var diags []Diagnostic
 	var docs []*document
-	for _, f := range files {
-		ds, fileDiags := splitDocuments(f.Path, f.Data)
-		docs = append(docs, ds...)
-		diags = append(diags, fileDiags...)
+	for _, split := range splitAll(files) {
+		docs = append(docs, split.docs...)
+		diags = append(diags, split.diags...)
 	}
 	inputs, err := validateAll(docs)
 	if err != nil {
@@ -150,38 +149,63 @@ type input struct {
 	diags  []Diagnostic
 }
 
+// split is one file's documents and syntax problems.
+type split struct {
+	docs  []*document
+	diags []Diagnostic
+}
+
+// splitAll parses the files on every core, results in file order.
+func splitAll(files []File) []split {
+	out := make([]split, len(files))
+	forEach(len(files), workersFor(len(files)), func(_, i int) {
+		out[i].docs, out[i].diags = splitDocuments(files[i].Path, files[i].Data)
+	})
+	return out
+}
+
 // validateAll validates the documents on every core, each worker with its
 // own compiled schema (a CUE context serves one goroutine at a time), and
 // returns the results in document order.
 func validateAll(docs []*document) ([]input, error) {
-	workers := min(runtime.GOMAXPROCS(0), (len(docs)+minDocsPerWorker-1)/minDocsPerWorker)
-	schemas, err := compiledSchemas(max(workers, 1))
+	schemas, err := compiledSchemas(workersFor(len(docs)))
 	if err != nil {
 		return nil, err
 	}
 	inputs := make([]input, len(docs))
+	forEach(len(docs), len(schemas), func(worker, i int) {
+		inputs[i] = validateDocument(schemas[worker], docs[i])
+	})
+	return inputs, nil
+}
+
+// workersFor keeps small inputs on one goroutine (compiling another schema
+// costs more than validating a few documents) and large ones on every core.
+func workersFor(items int) int {
+	const minItemsPerWorker = 32
+	return max(1, min(runtime.GOMAXPROCS(0), items/minItemsPerWorker))
+}
+
+// forEach calls fn for the indexes 0..n-1 on the given number of goroutines;
+// worker tells fn which goroutine runs it.
+func forEach(n, workers int, fn func(worker, i int)) {
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for _, c := range schemas {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				inputs[i] = validateDocument(c, docs[i])
+				fn(w, i)
 			}
 		}()
 	}
-	for i := range docs {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return inputs, nil
 }
-
-// minDocsPerWorker keeps small specs on one core: compiling another schema
-// costs more than validating a few documents.
-const minDocsPerWorker = 32
 
 func validateDocument(c *compiled, doc *document) input {
 	kind, diag := identify(doc)
