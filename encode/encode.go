@@ -82,14 +82,16 @@ func Plain(o render.Object) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v map[string]any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
+	decoded, err := decodeJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
+	}
+	v, ok := decoded.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("encoding %s %s/%s: not a JSON object", render.Kind(o), o.GetNamespace(), o.GetName())
 	}
 	prune(v)
-	return numbers(v).(map[string]any), nil
+	return v, nil
 }
 
 // prune drops what Go's zero values put into JSON and a reviewer should not
@@ -105,27 +107,6 @@ func prune(v map[string]any) {
 			delete(md, "creationTimestamp")
 		}
 	}
-}
-
-// numbers turns json.Number into int64 or float64 so YAML prints them bare.
-func numbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = numbers(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = numbers(x)
-		}
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		f, _ := t.Float64()
-		return f
-	}
-	return v
 }
 
 // Path is the file an object is written to, relative to the output
