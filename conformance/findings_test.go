@@ -41,20 +41,7 @@ var suppressions = []suppression{
 // owner, accepted only for the golden case that shows them so that main
 // stays green until the fix lands; each is logged on every run. Once fixed,
 // the entry is reported as unused: delete it.
-var knownBugs = []suppression{
-	{
-		code:   "IST0106",
-		origin: "Gateway a-namespace-whose-name-is-exactly-sixty-three-characters-longz/*",
-		reason: "RENDERER BUG: Istio requires a Gateway name to be a DNS-1123 label (at most 63 characters, " +
-			"VirtualServices reference it as <namespace>/<name>); <service>-gateway and <egress>-egress " +
-			"are not shortened (testdata/golden/long-names)",
-	},
-	{
-		code:   "IST0106",
-		origin: "VirtualService a-namespace-whose-name-is-exactly-sixty-three-characters-longz/*",
-		reason: "RENDERER BUG: the VirtualService references the over-long Gateway name above",
-	},
-}
+var knownBugs = []suppression{}
 
 // judge fails the test on an error or warning that no suppression or known
 // bug accepts; infos are reported only.

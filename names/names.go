@@ -43,3 +43,10 @@ const CACertSuffix = "-cacert"
 func ClientCredential(namespace, name string) string {
 	return Fit(namespace+"-"+name+"-client-credential", MaxLabelValue)
 }
+
+// GatewayName is the Istio Gateway of an exposed service (<service>-gateway)
+// or of an egress entry (<name>-egress). Istio requires Gateway names to be
+// DNS labels: VirtualServices refer to them as <namespace>/<name>.
+func GatewayName(name, suffix string) string {
+	return Fit(name+"-"+suffix, MaxLabelValue)
+}

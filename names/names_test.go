@@ -61,6 +61,12 @@ func TestDerivedNamesFitLabels(t *testing.T) {
 	if got := ClientCredential(ns, svc); len(got) > MaxLabelValue {
 		t.Errorf("client credential %q is longer than a label value", got)
 	}
+	if got := GatewayName(svc, "gateway"); len(got) > MaxLabelValue {
+		t.Errorf("gateway name %q is longer than a DNS label", got)
+	}
+	if got := GatewayName("productpage", "gateway"); got != "productpage-gateway" {
+		t.Errorf("short gateway name changed: %q", got)
+	}
 	if got := CredentialName("bookinfo", "productpage"); got != "bookinfo-productpage-cert" {
 		t.Errorf("short credential name changed: %q", got)
 	}

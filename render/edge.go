@@ -11,6 +11,7 @@ import (
 	k8snetworkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/meshwright/meshwright/names"
 	spec "github.com/meshwright/meshwright/schema"
 )
 
@@ -103,7 +104,7 @@ func ingressGateway(s spec.Service, gw spec.Gateway) Object {
 	}
 }
 
-func gatewayName(s spec.Service) string { return s.Name + "-gateway" }
+func gatewayName(s spec.Service) string { return names.GatewayName(s.Name, "gateway") }
 
 // virtualService routes the host's matching paths from the gateway to the
 // service.

@@ -54,7 +54,7 @@ func egressGatewayService(gw spec.Gateway) string {
 // meshGateway is Istio's name for "all sidecars" in a VirtualService.
 const meshGateway = "mesh"
 
-func egressGatewayName(e spec.Egress) string { return e.Name + "-egress" }
+func egressGatewayName(e spec.Egress) string { return names.GatewayName(e.Name, "egress") }
 
 // egressGatewayServer accepts the host on the egress gateway, from sidecars
 // only (Istio mutual TLS).

@@ -179,8 +179,9 @@ func hostsAreUnique(_ *schema.Spec, objs []render.Object) error {
 	return nil
 }
 
-// labelLimited are kinds whose names controllers copy into label values.
-var labelLimited = []string{"Namespace", "Certificate", "Bundle"}
+// labelLimited are kinds whose names controllers copy into label values, or
+// (Gateway) that Istio requires to be DNS labels.
+var labelLimited = []string{"Namespace", "Certificate", "Bundle", "Gateway"}
 
 func namesAreValid(_ *schema.Spec, objs []render.Object) error {
 	for _, o := range objs {
