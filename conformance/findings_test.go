@@ -25,17 +25,7 @@ type suppression struct {
 
 // suppressions are the findings accepted, each with its reason; any other
 // finding is fixed in the renderer.
-var suppressions = []suppression{
-	{
-		code:   "IST0175",
-		origin: "Deployment */istiod-*",
-		reason: "BLOCKED_CIDRS_IN_JWKS_URIS on istiod would keep it from fetching JWKS from addresses " +
-			"an attacker-controlled jwksUri could point at; which CIDRs to block (metadata endpoints, " +
-			"pod and service ranges) is cluster knowledge the Mesh API does not have yet: reported as " +
-			"a renderer gap, accepted until the Mesh can say it",
-		runtimeOnly: true,
-	},
-}
+var suppressions = []suppression{}
 
 // knownBugs are renderer bugs found here and reported to the renderer's
 // owner, accepted only for the golden case that shows them so that main

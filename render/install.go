@@ -113,6 +113,7 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision) Object {
 				Pilot: &iop.ComponentSpec{
 					Enabled: boolValue(true),
 					Kubernetes: &iop.KubernetesResources{
+						Env:       pilotEnv(m),
 						Resources: pilotResources(cp),
 						Strategy:  rollingStrategy(),
 					},
@@ -176,6 +177,15 @@ func values(m *spec.MeshSpec, rev spec.Revision) json.RawMessage {
 		raw = withField(raw, "pilot", pilot)
 	}
 	return raw
+}
+
+// pilotEnv keeps istiod from fetching JWKS from blocked networks: a
+// jwksUri pointing at the metadata service would otherwise be fetched.
+func pilotEnv(m *spec.MeshSpec) []*corev1.EnvVar {
+	if len(m.Security.JWKSBlockedCIDRs) == 0 {
+		return nil
+	}
+	return []*corev1.EnvVar{{Name: "BLOCKED_CIDRS_IN_JWKS_URIS", Value: strings.Join(m.Security.JWKSBlockedCIDRs, ",")}}
 }
 
 func pilotResources(cp spec.ControlPlane) *corev1.ResourceRequirements {

@@ -336,7 +336,7 @@ spec:
     - {number: 80, name: http, protocol: HTTP}
     - {number: 443, name: https, protocol: HTTPS}
 `},
-	{"Production-Grade IstioOperator (today's schema: autoscaling/v2 HPA, k8s.service, values.pilot)", `
+	{"Production-Grade IstioOperator (today's schema: autoscaling/v2 HPA, k8s.service, values.pilot; istiod never fetches JWKS from link-local addresses)", `
 apiVersion: install.istio.io/v1alpha1
 kind: IstioOperator
 metadata:
@@ -354,6 +354,8 @@ spec:
     pilot:
       enabled: true
       k8s:
+        env:
+          - {name: BLOCKED_CIDRS_IN_JWKS_URIS, value: "169.254.0.0/16,fe80::/10"}
         resources:
           requests: {cpu: 10m, memory: 100Mi}
         strategy:

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 )
@@ -84,6 +85,11 @@ func (c *checker) checkMesh() {
 	} {
 		if !c.knownRevision(field.value) {
 			c.meshErrorf(field.path, "unknown revision or tag %q (%s)", field.value, c.revisionChoices())
+		}
+	}
+	for i, cidr := range c.mesh.Spec.Security.JWKSBlockedCIDRs {
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			c.meshErrorf(fmt.Sprintf("spec.security.jwksBlockedCIDRs[%d]", i), "%q is not a network in CIDR notation", cidr)
 		}
 	}
 	gateways := map[string]string{}

@@ -356,6 +356,7 @@ var patternNames = map[string]string{
 	`^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$`:           "must be a duration such as 2160h or 90m",
 	`^https?://`:                                 "must be an http:// or https:// URL",
 	`^/`:                                         "must be an absolute path",
+	`^[0-9a-fA-F:.]+/[0-9]{1,3}$`:                "must be a network in CIDR notation, e.g. 10.0.0.0/8",
 }
 
 // boundWords are ordered so that ">=" is tried before ">".

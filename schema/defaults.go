@@ -1,10 +1,20 @@
 package schema
 
-// applyDefaults fills the defaults that depend on another document: a
-// Tenant's defaults come from the Mesh. Defaults within one document live in
-// the CUE schema.
+import "slices"
+
+// DefaultJWKSBlockedCIDRs are the link-local networks (cloud metadata
+// services among them) istiod never fetches JWKS from unless the Mesh says
+// otherwise.
+var DefaultJWKSBlockedCIDRs = []string{"169.254.0.0/16", "fe80::/10"}
+
+// applyDefaults fills the defaults that depend on another document (a
+// Tenant's come from the Mesh), and the one list default CUE cannot state
+// without garbling errors. The others live in the CUE schema.
 func applyDefaults(spec *Spec) {
 	mesh := &spec.Mesh.Spec
+	if mesh.Security.JWKSBlockedCIDRs == nil {
+		mesh.Security.JWKSBlockedCIDRs = slices.Clone(DefaultJWKSBlockedCIDRs)
+	}
 	for _, t := range spec.Tenants {
 		defaultTenant(mesh, &t.Spec)
 	}

@@ -79,6 +79,7 @@ func TestDefaults(t *testing.T) {
 		{"egress labels without istio- prefix", m.Gateways.Egress[1].Labels, map[string]string{"istio": "second-egress"}},
 		{"egress service type", m.Gateways.Egress[0].Service.Type, "ClusterIP"},
 		{"security.mtls", m.Security.MTLS, "STRICT"},
+		{"security.jwksBlockedCIDRs", m.Security.JWKSBlockedCIDRs, []string{"169.254.0.0/16", "fe80::/10"}},
 		{"issuer name", m.Certificates.Issuer.Name, "vault-issuer"},
 		{"vault mountPath", m.Certificates.Issuer.Vault.MountPath, "/v1/auth/kubernetes"},
 		{"vault serviceAccount", m.Certificates.Issuer.Vault.ServiceAccount, "vault-issuer"},

@@ -113,8 +113,9 @@ type Autoscale struct {
 }
 
 type Security struct {
-	MTLS string        `json:"mtls"`
-	JWT  []JWTProvider `json:"jwt,omitempty"`
+	MTLS             string        `json:"mtls"`
+	JWT              []JWTProvider `json:"jwt,omitempty"`
+	JWKSBlockedCIDRs []string      `json:"jwksBlockedCIDRs"` // nil: not given, see applyDefaults
 }
 
 type JWTProvider struct {
