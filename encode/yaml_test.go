@@ -114,28 +114,37 @@ func stringKeys(v any) any {
 // TestExamplesRoundTrip encodes every object of every example and golden
 // case and reads each back with both parsers.
 func TestExamplesRoundTrip(t *testing.T) {
-	dirs, _ := filepath.Glob("../examples/*/spec")
-	more, _ := filepath.Glob("../testdata/golden/*/spec")
-	objects := 0
-	for _, dir := range append(dirs, more...) {
+	for _, o := range exampleObjects(t) {
+		v, err := Plain(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertRoundTrip(t, v)
+	}
+}
+
+// exampleObjects renders every example and golden case.
+func exampleObjects(t *testing.T) []render.Object {
+	t.Helper()
+	var dirs []string
+	for _, pattern := range []string{"../examples/*/spec", "../examples/*/*/spec", "../testdata/golden/*/spec"} {
+		m, _ := filepath.Glob(pattern)
+		dirs = append(dirs, m...)
+	}
+	var objs []render.Object
+	for _, dir := range dirs {
 		spec, err := schema.Load(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, err := render.Render(spec.Mesh, spec.Tenants)
+		rendered, err := render.Render(spec.Mesh, spec.Tenants)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range objs {
-			v, err := Plain(o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertRoundTrip(t, v)
-			objects++
-		}
+		objs = append(objs, rendered...)
 	}
-	if objects < 100 {
-		t.Fatalf("only %d objects checked", objects)
+	if len(objs) < 100 {
+		t.Fatalf("only %d example objects", len(objs))
 	}
+	return objs
 }
