@@ -148,16 +148,16 @@ func (d *jsonDecoder) array() (any, error) {
 	}
 }
 
-// string reads a JSON string; strings without escapes, nearly all of them,
-// are sliced without decoding.
+// string reads a JSON string; ASCII strings without escapes, nearly all of
+// them, are sliced without decoding.
 func (d *jsonDecoder) string() (string, error) {
 	start := d.pos + 1
 	for i := start; i < len(d.data); i++ {
-		switch d.data[i] {
-		case '"':
+		switch c := d.data[i]; {
+		case c == '"':
 			d.pos = i + 1
 			return string(d.data[start:i]), nil
-		case '\\':
+		case c == '\\' || c >= utf8.RuneSelf:
 			return d.escapedString(start)
 		}
 	}
@@ -172,6 +172,12 @@ func (d *jsonDecoder) escapedString(start int) (string, error) {
 		case c == '"':
 			d.pos = i + 1
 			return string(buf), nil
+		case c >= utf8.RuneSelf:
+			// as encoding/json: each invalid byte becomes U+FFFD
+			r, size := utf8.DecodeRune(d.data[i:])
+			buf = utf8.AppendRune(buf, r)
+			i += size
+			continue
 		case c != '\\':
 			buf = append(buf, c)
 			i++
