@@ -47,7 +47,7 @@ func certificateNamespaces(m *spec.MeshSpec) []string {
 
 func gatewayNamespaces(m *spec.MeshSpec) []string {
 	var out []string
-	for _, gw := range append(append([]spec.Gateway{}, m.Gateways.Ingress...), m.Gateways.Egress...) {
+	for _, gw := range m.Gateways.All() {
 		out = append(out, gw.Namespace)
 	}
 	return out

@@ -54,7 +54,7 @@ func controlPlaneNamespaces(m *spec.MeshSpec) []Object {
 		return ns
 	}
 	add(cp.Namespace, cp.NamespaceLabels)
-	for _, gw := range append(append([]spec.Gateway{}, m.Gateways.Ingress...), m.Gateways.Egress...) {
+	for _, gw := range m.Gateways.All() {
 		add(gw.Namespace, cp.NamespaceLabels)
 	}
 	if cp.CNI.Enabled && podSecurityAdmission(m) {

@@ -120,7 +120,7 @@ var edgeKinds = []string{"Certificate", "DestinationRule", "RoleBinding"}
 func tenantObjectsStayHome(spec *schema.Spec, objs []render.Object) error {
 	owned := tenantNamespaces(spec)
 	shared := []string{spec.Mesh.Spec.ControlPlane.Namespace}
-	for _, gw := range append(append([]schema.Gateway{}, spec.Mesh.Spec.Gateways.Ingress...), spec.Mesh.Spec.Gateways.Egress...) {
+	for _, gw := range spec.Mesh.Spec.Gateways.All() {
 		shared = append(shared, gw.Namespace)
 	}
 	for _, o := range objs {

@@ -1,11 +1,13 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"slices"
 	"strings"
+	"time"
 )
 
 // check runs the refusals that span fields or documents (API.md, "Refused").
@@ -92,6 +94,7 @@ func (c *checker) checkMesh() {
 			c.meshErrorf(fmt.Sprintf("spec.security.jwksBlockedCIDRs[%d]", i), "%q is not a network in CIDR notation", cidr)
 		}
 	}
+	c.checkCertificates()
 	gateways := map[string]string{}
 	for _, g := range []struct {
 		kind string
@@ -108,6 +111,27 @@ func (c *checker) checkMesh() {
 				c.meshErrorf(path+".requireJWT", "requireJWT needs at least one provider in spec.security.jwt: without one every request would be denied")
 			}
 		}
+	}
+}
+
+// minCertificateDuration is the shortest certificate cert-manager issues.
+const minCertificateDuration = time.Hour
+
+func (c *checker) checkCertificates() {
+	certs := c.mesh.Spec.Certificates
+	if certs == nil {
+		return
+	}
+	duration, errD := time.ParseDuration(certs.Duration)
+	renew, errR := time.ParseDuration(certs.RenewBefore)
+	switch {
+	case errD != nil || errR != nil:
+		// the schema's pattern admits only what ParseDuration reads
+		c.meshErrorf("spec.certificates", "durations do not parse: %v", errors.Join(errD, errR))
+	case duration < minCertificateDuration:
+		c.meshErrorf("spec.certificates.duration", "duration %s is shorter than cert-manager's minimum of 1h", certs.Duration)
+	case renew >= duration:
+		c.meshErrorf("spec.certificates.renewBefore", "renewBefore %s must be shorter than duration %s, or certificates renew forever", certs.RenewBefore, certs.Duration)
 	}
 }
 
@@ -148,7 +172,7 @@ func (c *checker) reservedNamespaces() map[string]string {
 	if m.ControlPlane.CNI.Enabled {
 		reserved[m.ControlPlane.CNI.Namespace] = "the CNI namespace"
 	}
-	for _, g := range append(append([]Gateway{}, m.Gateways.Ingress...), m.Gateways.Egress...) {
+	for _, g := range m.Gateways.All() {
 		if _, ok := reserved[g.Namespace]; !ok {
 			reserved[g.Namespace] = "gateway " + g.Name + "'s namespace"
 		}

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/meshwright/meshwright/names"
@@ -100,6 +102,9 @@ type Gateway struct {
 	Resources  *Resources        `json:"resources,omitempty"`
 	RequireJWT bool              `json:"requireJWT,omitempty"`
 }
+
+// All returns the ingress gateways, then the egress gateways.
+func (g Gateways) All() []Gateway { return slices.Concat(g.Ingress, g.Egress) }
 
 type GatewayService struct {
 	Type        string            `json:"type"`
