@@ -271,8 +271,10 @@ func (d *jsonDecoder) number() (any, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return nil, d.errorf("bad number %q", text)
 	}
+	// out of range: ±Inf or 0, as encoding/json's Number.Float64 gives (the
+	// YAML emitter then refuses an infinity)
 	return f, nil
 }
