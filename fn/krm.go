@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/term"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -57,13 +58,11 @@ func functionMode(stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitError
 }
 
+// isTerminal tells whether stdin is a terminal (a user typed `meshwright`);
+// /dev/null is a character device too, but not a terminal.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // processResourceList replaces the objects meshwright generated earlier with
