@@ -1,0 +1,86 @@
+package encode
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshwright/meshwright/render"
+)
+
+func namespaceObject(source, name string) render.Object {
+	return &corev1.Namespace{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Annotations: map[string]string{render.AnnotationSource: source},
+		},
+	}
+}
+
+func treeFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	return files
+}
+
+// TestWriteTreeKeepsExactlyTheCurrentRender renders twice into one
+// directory: the second render's stale files and emptied directories go,
+// a file meshwright did not write stays, unchanged files are not rewritten.
+func TestWriteTreeKeepsExactlyTheCurrentRender(t *testing.T) {
+	dir := t.TempDir()
+	first := []render.Object{namespaceObject("Tenant/a", "a"), namespaceObject("Tenant/b", "b")}
+	if err := WriteTree(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(dir, "tenant", "b", "README.md")
+	if err := os.WriteFile(foreign, []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(dir, "tenant", "a", "_cluster", "namespace-a.yaml")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(kept, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := WriteTree(dir, first[:1]); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{ManifestName, "tenant/a/_cluster/namespace-a.yaml", "tenant/b/README.md"}
+	if got := treeFiles(t, dir); !slices.Equal(got, want) {
+		t.Errorf("files after the second render: %v, want %v", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tenant", "b", "_cluster")); !os.IsNotExist(err) {
+		t.Errorf("the emptied directory tenant/b/_cluster is still there (%v)", err)
+	}
+	if info, err := os.Stat(kept); err != nil || !info.ModTime().Equal(old) {
+		t.Errorf("an unchanged file was rewritten")
+	}
+}
+
+func TestWriteTreeRefusesAManifestPointingOutside(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte("../outside.yaml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteTree(dir, []render.Object{namespaceObject("Tenant/a", "a")}); err == nil {
+		t.Error("WriteTree followed a manifest entry outside its directory")
+	}
+}
