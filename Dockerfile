@@ -2,14 +2,13 @@
 # entry for nobody, nothing else. Base images cannot be pulled where this is
 # built, and need not be: Go builds the binary (make image does both).
 #
-#   CGO_ENABLED=0 go build -o bin/image/meshwright ./fn
+#   CGO_ENABLED=0 go build -o bin/image/meshwright ./cmd/meshwright
 #   buildah bud --isolation chroot -t localhost/meshwright:dev .
 FROM scratch
 # kpt runs function containers with --user nobody: without the entry the
 # runtime fails with "unable to find user nobody"
 COPY bin/image/passwd bin/image/group /etc/
-# not /meshwright: the schema package loads its embedded CUE files under
-# that made-up directory, and a file there breaks the load
+# the binary needs no files: the CUE schema is embedded and compiled from memory
 COPY bin/image/meshwright /usr/local/bin/meshwright
 USER 65534:65534
 ENTRYPOINT ["/usr/local/bin/meshwright"]

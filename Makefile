@@ -8,7 +8,7 @@ EXAMPLE ?= examples/reference-architecture/spec
 
 .PHONY: all build render test unit golden vet clean tools bench image containers conformance
 
-# Pinned tool versions (see ../shared/design/ARCHITECTURE.md).
+# Pinned tool versions: the versions the product's go.mod pins (see README, Development).
 KUSTOMIZE := $(TOOLS)/kustomize
 ISTIOCTL := $(TOOLS)/istioctl
 KUSTOMIZE_VERSION := v5.8.2
@@ -17,7 +17,7 @@ ISTIO_VERSION := v0.0.0-20260827124520-eed52ebb66ad
 all: build
 
 build:
-	@$(GO) build -o $(BIN) ./fn
+	@$(GO) build -o $(BIN) ./cmd/meshwright
 
 ## render: render the bundled reference architecture to stdout
 render: build
@@ -30,24 +30,20 @@ vet:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 
-unit:
+# unit runs ./..., so the conformance tests too (they need istioctl) and the
+# end-to-end tests (they run the real kustomize).
+unit: $(ISTIOCTL) $(KUSTOMIZE)
 	$(GO) test ./...
 
 ## conformance: every rendered tree against the real istioctl (validate, analyze, manifest generate)
-## and every object against its upstream CRD schema or k8s.io/api type (conformance/)
+## and every object against its upstream CRD schema or k8s.io/api type (internal/conformance)
 conformance: $(ISTIOCTL)
-	$(GO) test ./conformance
-
-# unit runs ./... and so the conformance tests too: they need istioctl.
-unit: $(ISTIOCTL)
-
-# The end-to-end tests (e2e/) run the real kustomize: build it first.
-unit golden: $(KUSTOMIZE)
+	$(GO) test ./internal/conformance
 
 ## golden: rewrite the reviewed outputs (rendered/ trees, errors.txt) from the current code; review the diff
-golden:
-	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs|TestWarnings' -update
-	$(GO) test ./fn -run 'TestGolden|TestInvalidInputs|TestWarnings'
+golden: $(KUSTOMIZE)
+	$(GO) test . -run 'TestGolden|TestRefusals|TestWarnings' -update
+	$(GO) test . -run 'TestGolden|TestRefusals|TestWarnings'
 	$(GO) test ./e2e -run 'TestKustomizeOverlays' -update
 	$(GO) test ./e2e -run 'TestKustomizeOverlays'
 
@@ -63,7 +59,7 @@ $(ISTIOCTL):
 IMAGE ?= localhost/meshwright:dev
 image:
 	@mkdir -p bin/image
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/image/meshwright ./fn
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/image/meshwright ./cmd/meshwright
 	@printf 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >bin/image/passwd
 	@printf 'nogroup:x:65534:\n' >bin/image/group
 	buildah bud --isolation chroot -t $(IMAGE) .

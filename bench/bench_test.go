@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/meshwright/meshwright"
 	"github.com/meshwright/meshwright/encode"
+	"github.com/meshwright/meshwright/internal/specgen"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
-	"github.com/meshwright/meshwright/specgen"
+	schemaload "github.com/meshwright/meshwright/schema/load"
 )
 
 // sizes are the tenant counts benchmarked, each with servicesPerTenant.
@@ -23,7 +25,7 @@ func files(tenants int) []schema.File {
 }
 
 func load(b *testing.B, fs []schema.File) *schema.Spec {
-	spec, err := schema.Parse(fs...)
+	spec, err := schemaload.Parse(fs...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,8 +33,8 @@ func load(b *testing.B, fs []schema.File) *schema.Spec {
 }
 
 func renderSpec(b *testing.B, spec *schema.Spec) []render.Object {
-	objs, err := render.Render(spec.Mesh, spec.Tenants)
-	if err != nil {
+	objs, diags := render.Render(spec)
+	if err := diags.Err(); err != nil {
 		b.Fatal(err)
 	}
 	return objs
@@ -41,6 +43,23 @@ func renderSpec(b *testing.B, spec *schema.Spec) []render.Object {
 // renderAndEncode renders spec to YAML and returns the number of objects.
 func renderAndEncode(b *testing.B, spec *schema.Spec) int {
 	objs := renderSpec(b, spec)
+	if _, err := encode.Stream(objs); err != nil {
+		b.Fatal(err)
+	}
+	return len(objs)
+}
+
+// renderAndEncodeDir is `meshwright render DIR` in process: read, validate,
+// render, encode.
+func renderAndEncodeDir(b *testing.B, dir string) int {
+	fs, err := meshwright.ReadFiles(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	objs, diags := meshwright.Render(fs)
+	if err := diags.Err(); err != nil {
+		b.Fatal(err)
+	}
 	if _, err := encode.Stream(objs); err != nil {
 		b.Fatal(err)
 	}
@@ -118,11 +137,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			objects := 0
 			b.ReportAllocs()
 			for b.Loop() {
-				spec, err := schema.Load(dir)
-				if err != nil {
-					b.Fatal(err)
-				}
-				objects = renderAndEncode(b, spec)
+				objects = renderAndEncodeDir(b, dir)
 			}
 			reportObjects(b, objects)
 		})
@@ -134,7 +149,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 // process start and schema compilation included.
 func BenchmarkBinaryValidateOneTenant(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "meshwright")
-	if out, err := exec.Command("go", "build", "-o", bin, "../fn").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/meshwright").CombinedOutput(); err != nil {
 		b.Fatalf("building the binary: %v\n%s", err, out)
 	}
 	dir := writeSpec(b, 1)

@@ -62,7 +62,7 @@ pipeline:
 		if d := diffTrees(before, readTree(t, pkg)); d != "" {
 			t.Errorf("the failed render changed the package:\n%s", d)
 		}
-		want := fmt.Sprintf("tenants/bookinfo.yaml: spec.namespaces[0].bogus: field not allowed (line %d of Tenant/bookinfo as the function received it, not of the file: the function cannot read tenants/bookinfo.yaml)", line)
+		want := fmt.Sprintf("tenants/bookinfo.yaml: spec.namespaces[0].bogus: field not allowed (line %d of Tenant/bookinfo as the function received it, not of the file: the function cannot read tenants/bookinfo.yaml) [MW0100]", line)
 		if !strings.Contains(r.stdout+r.stderr, want) {
 			t.Errorf("kpt does not show %q:\n%s", want, r)
 		}

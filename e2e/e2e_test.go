@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "bin", "meshwright")
 	// built as make image builds it: static, so it runs anywhere
-	build := exec.Command("go", "build", "-trimpath", "-o", binary, "./fn")
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, "./cmd/meshwright")
 	build.Dir = repoRoot
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

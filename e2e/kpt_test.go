@@ -71,7 +71,7 @@ func TestKptRender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		message := fmt.Sprintf("tenants/bookinfo.yaml:%d:7: spec.namespaces[0].bogus: field not allowed", line)
+		message := fmt.Sprintf("tenants/bookinfo.yaml:%d:7: spec.namespaces[0].bogus: field not allowed [MW0100]", line)
 		for _, want := range []string{
 			"message: '" + message + "'",
 			"path: spec.namespaces[0].bogus",

@@ -154,11 +154,11 @@ func TestKustomizeErrors(t *testing.T) {
 		want                string
 	}{
 		{"tenant, without origin annotations", "", breakTenant,
-			"Tenant/bookinfo: spec.namespaces[0].bogus: field not allowed"},
+			"Tenant/bookinfo: spec.namespaces[0].bogus: field not allowed [MW0100]"},
 		{"tenant, with origin annotations", origin, breakTenant,
-			"../base/tenants/bookinfo.yaml:%d:7: spec.namespaces[0].bogus: field not allowed"},
+			"../base/tenants/bookinfo.yaml:%d:7: spec.namespaces[0].bogus: field not allowed [MW0100]"},
 		{"patched mesh, with origin annotations", origin, breakMesh,
-			"../base/mesh.yaml:%d:5: spec.security.bogus: field not allowed (the field's line in the file: a kustomize patch or transformer changed Mesh/platform before meshwright read it)"},
+			"../base/mesh.yaml:%d:5: spec.security.bogus: field not allowed (the field's line in the file: a kustomize patch or transformer changed Mesh/platform before meshwright read it) [MW0100]"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := overlayTree(t)

@@ -74,9 +74,10 @@ func Objects(objs []render.Object) ([][]byte, error) {
 // minObjectsPerWorker keeps small renders on one goroutine.
 const minObjectsPerWorker = 256
 
-// Plain returns the object as plain maps, lists and scalars, the form
-// kyaml and the YAML encoder take. JSON is the round trip because the
-// upstream types (Kubernetes, Istio's protos) define their wire form in JSON.
+// Plain returns the object as plain maps, lists and scalars, shaped as it
+// is written: the form the YAML writer takes, and tests read. JSON is the
+// round trip because the upstream types (Kubernetes, Istio's protos) define
+// their wire form in JSON.
 func Plain(o render.Object) (map[string]any, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
@@ -90,23 +91,8 @@ func Plain(o render.Object) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("encoding %s %s/%s: not a JSON object", render.Kind(o), o.GetNamespace(), o.GetName())
 	}
-	prune(v)
+	shape(v)
 	return v, nil
-}
-
-// prune drops what Go's zero values put into JSON and a reviewer should not
-// see: an empty status or spec (a Namespace's), and metadata.creationTimestamp: null.
-func prune(v map[string]any) {
-	for _, key := range []string{"status", "spec"} {
-		if s, ok := v[key].(map[string]any); ok && len(s) == 0 {
-			delete(v, key)
-		}
-	}
-	if md, ok := v["metadata"].(map[string]any); ok {
-		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
-			delete(md, "creationTimestamp")
-		}
-	}
 }
 
 // Path is the file an object is written to, relative to the output

@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/meshwright/meshwright/render"
-	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright"
 )
 
 // trickyStrings are strings a YAML parser could read as something else, or
@@ -133,12 +133,12 @@ func exampleObjects(t *testing.T) []render.Object {
 	}
 	var objs []render.Object
 	for _, dir := range dirs {
-		spec, err := schema.Load(dir)
+		files, err := meshwright.ReadFiles(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rendered, err := render.Render(spec.Mesh, spec.Tenants)
-		if err != nil {
+		rendered, diags := meshwright.Render(files)
+		if err := diags.Err(); err != nil {
 			t.Fatal(err)
 		}
 		objs = append(objs, rendered...)

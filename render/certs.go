@@ -1,8 +1,7 @@
 package render
 
 import (
-	"encoding/json"
-	"time"
+	"fmt"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
@@ -11,7 +10,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshwright/meshwright/names"
 	spec "github.com/meshwright/meshwright/schema"
 )
 
@@ -57,11 +55,11 @@ func vaultIssuer(c *spec.Certificates, ns string) []Object {
 	v := c.Issuer.Vault
 	tokenRequest := c.Issuer.Name + "-tokenrequest"
 	sa := &corev1.ServiceAccount{
-		TypeMeta:   typeMeta("v1", "ServiceAccount"),
+		TypeMeta:   typeServiceAccount,
 		ObjectMeta: objectMeta(ns, v.ServiceAccount),
 	}
 	role := &rbacv1.Role{
-		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "Role"),
+		TypeMeta:   typeRole,
 		ObjectMeta: objectMeta(ns, tokenRequest),
 		Rules: []rbacv1.PolicyRule{{
 			APIGroups:     []string{""},
@@ -71,7 +69,7 @@ func vaultIssuer(c *spec.Certificates, ns string) []Object {
 		}},
 	}
 	binding := &rbacv1.RoleBinding{
-		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "RoleBinding"),
+		TypeMeta:   typeRoleBinding,
 		ObjectMeta: objectMeta(ns, tokenRequest),
 		Subjects: []rbacv1.Subject{{
 			Kind: rbacv1.ServiceAccountKind, Name: c.CertManager.ServiceAccount, Namespace: c.CertManager.Namespace,
@@ -79,7 +77,7 @@ func vaultIssuer(c *spec.Certificates, ns string) []Object {
 		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: tokenRequest},
 	}
 	issuer := &cmapi.Issuer{
-		TypeMeta:   typeMeta("cert-manager.io/v1", "Issuer"),
+		TypeMeta:   typeIssuer,
 		ObjectMeta: objectMeta(ns, c.Issuer.Name),
 		Spec: cmapi.IssuerSpec{IssuerConfig: cmapi.IssuerConfig{Vault: &cmapi.VaultIssuer{
 			Server: v.Server,
@@ -91,45 +89,13 @@ func vaultIssuer(c *spec.Certificates, ns string) []Object {
 			}},
 		}}},
 	}
-	return []Object{sa, role, binding, vaultIssuerObject{issuer}}
-}
-
-// vaultIssuerObject is an Issuer whose JSON leaves out the token secretRef:
-// cert-manager's type always emits it, empty, next to serviceAccountRef,
-// and a reviewer should not wonder whether a long-lived token is involved.
-type vaultIssuerObject struct{ *cmapi.Issuer }
-
-func (o vaultIssuerObject) MarshalJSON() ([]byte, error) {
-	b, err := json.Marshal(o.Issuer)
-	if err != nil {
-		return nil, err
-	}
-	var v map[string]any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, err
-	}
-	if k, ok := dig(v, "spec", "vault", "auth", "kubernetes"); ok {
-		delete(k, "secretRef")
-	}
-	return json.Marshal(v)
-}
-
-// dig returns the map at path inside v.
-func dig(v map[string]any, path ...string) (map[string]any, bool) {
-	for _, key := range path {
-		next, ok := v[key].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		v = next
-	}
-	return v, true
+	return []Object{sa, role, binding, issuer}
 }
 
 // serverCertificate requests the exposed host's certificate into the
 // gateway's namespace, where the gateway reads credentialName from.
 func serverCertificate(m *spec.MeshSpec, s spec.Service, gw spec.Gateway) Object {
-	return certificate(m.Certificates, gw.Namespace, s.CredentialName(), s.Ingress.Host, cmServerUsages...)
+	return certificate(m.Certificates, gw.Namespace, credentialName(s), s.Ingress.Host, cmServerUsages...)
 }
 
 // Key usages of server (ingress) and client (egress) certificates.
@@ -143,14 +109,14 @@ var (
 // renewal, so a leaked key expires with its certificate.
 func certificate(c *spec.Certificates, ns, name, host string, usages ...cmapi.KeyUsage) Object {
 	return &cmapi.Certificate{
-		TypeMeta:   typeMeta("cert-manager.io/v1", "Certificate"),
+		TypeMeta:   typeCertificate,
 		ObjectMeta: objectMeta(ns, name),
 		Spec: cmapi.CertificateSpec{
 			SecretName:  name,
 			CommonName:  host,
 			DNSNames:    []string{host},
-			Duration:    duration(c.Duration),
-			RenewBefore: duration(c.RenewBefore),
+			Duration:    &metav1.Duration{Duration: c.Duration.Duration},
+			RenewBefore: &metav1.Duration{Duration: c.RenewBefore.Duration},
 			IssuerRef:   cmmeta.IssuerReference{Name: c.Issuer.Name, Kind: cmapi.IssuerKind, Group: "cert-manager.io"},
 			PrivateKey: &cmapi.CertificatePrivateKey{
 				RotationPolicy: cmapi.RotationPolicyAlways,
@@ -162,18 +128,6 @@ func certificate(c *spec.Certificates, ns, name, host string, usages ...cmapi.Ke
 	}
 }
 
-// duration parses a schema-validated Go duration.
-func duration(s string) *metav1.Duration {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		panic("render: duration " + s + " passed the schema but does not parse: " + err.Error())
-	}
-	return &metav1.Duration{Duration: d}
-}
-
-// LabelNamespaceName is set by Kubernetes on every namespace to its name.
-const LabelNamespaceName = "kubernetes.io/metadata.name"
-
 // clientCABundle keeps the gateway's <credentialName>-cacert Secret filled
 // with the full client CA chain from the Mesh's clientCA source. cert-manager
 // puts only the issuing CA into ca.crt; trust-manager copies the whole
@@ -181,8 +135,8 @@ const LabelNamespaceName = "kubernetes.io/metadata.name"
 // has to track the CA (the seed's open day-2 problem).
 func clientCABundle(ca *spec.ClientCA, credential, ns string) Object {
 	return &trustv1alpha1.Bundle{
-		TypeMeta:   typeMeta("trust.cert-manager.io/v1alpha1", "Bundle"),
-		ObjectMeta: objectMeta("", credential+names.CACertSuffix),
+		TypeMeta:   typeBundle,
+		ObjectMeta: objectMeta("", credential+caCertSuffix),
 		Spec: trustv1alpha1.BundleSpec{
 			Sources: []trustv1alpha1.BundleSource{{
 				Secret: &trustv1alpha1.SourceObjectKeySelector{Name: ca.Secret.Name, Key: ca.Secret.Key},
@@ -193,4 +147,23 @@ func clientCABundle(ca *spec.ClientCA, credential, ns string) Object {
 			},
 		},
 	}
+}
+
+// clientCAWarnings warns about MUTUAL services whose client CA Secret is
+// not rendered because the Mesh names no clientCA source.
+func clientCAWarnings(m *spec.MeshSpec, t *spec.Tenant) spec.Diagnostics {
+	if m.Certificates == nil || m.Certificates.ClientCA != nil {
+		return nil
+	}
+	var diags spec.Diagnostics
+	for i, s := range t.Spec.Services {
+		if s.Ingress == nil || s.Ingress.TLS != spec.TLSMutual {
+			continue
+		}
+		d := t.Origin.Locate(spec.SeverityWarning, spec.CodeMutualWithoutClientCA, spec.Path{"spec", "services"}.Child(i, "ingress", "tls"),
+			fmt.Sprintf("tls MUTUAL without Mesh spec.certificates.clientCA: the %s%s secret must be provided by hand", credentialName(s), caCertSuffix))
+		d.Resource = sourceOf(t.Kind, t.Metadata.Name)
+		diags = append(diags, d)
+	}
+	return diags
 }

@@ -11,13 +11,8 @@ import (
 	k8snetworkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshwright/meshwright/names"
 	spec "github.com/meshwright/meshwright/schema"
 )
-
-// LabelApp is the pod label the reference architecture selects a service's
-// workloads by.
-const LabelApp = "app"
 
 // serviceObjects renders what every service gets, and for an exposed one
 // what puts it on the edge.
@@ -32,24 +27,17 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service) []Object {
 		virtualService(s),
 		allowFromIstioNamespace(mesh, s),
 	)
-	if s.Ingress.TLS != tlsNone {
+	if s.Ingress.TLS != spec.TLSNone {
 		objs = append(objs, serverCertificate(mesh, s, gw))
 	}
-	if s.Ingress.TLS == tlsMutual && mesh.Certificates.ClientCA != nil {
-		objs = append(objs, clientCABundle(mesh.Certificates.ClientCA, s.CredentialName(), gw.Namespace))
+	if s.Ingress.TLS == spec.TLSMutual && mesh.Certificates.ClientCA != nil {
+		objs = append(objs, clientCABundle(mesh.Certificates.ClientCA, credentialName(s), gw.Namespace))
 	}
 	if s.Authorization != nil {
 		objs = append(objs, claimsPolicy(s, gw))
 	}
 	return objs
 }
-
-// TLS modes of an exposed service.
-const (
-	tlsNone   = "NONE"
-	tlsSimple = "SIMPLE"
-	tlsMutual = "MUTUAL"
-)
 
 func findGateway(list []spec.Gateway, name string) spec.Gateway {
 	for _, g := range list {
@@ -64,7 +52,7 @@ func findGateway(list []spec.Gateway, name string) spec.Gateway {
 // and names its subsets.
 func destinationRule(s spec.Service) Object {
 	dr := &networkingv1.DestinationRule{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "DestinationRule"),
+		TypeMeta:   typeDestinationRule,
 		ObjectMeta: objectMeta(s.Namespace, s.Name),
 		Spec: networking.DestinationRule{
 			Host: s.Name,
@@ -86,16 +74,16 @@ func ingressGateway(s spec.Service, gw spec.Gateway) Object {
 		Hosts: []string{s.Ingress.Host},
 		Port:  &networking.Port{Number: 80, Name: "http", Protocol: "HTTP"},
 	}
-	if s.Ingress.TLS != tlsNone {
+	if s.Ingress.TLS != spec.TLSNone {
 		mode := networking.ServerTLSSettings_SIMPLE
-		if s.Ingress.TLS == tlsMutual {
+		if s.Ingress.TLS == spec.TLSMutual {
 			mode = networking.ServerTLSSettings_MUTUAL
 		}
 		server.Port = &networking.Port{Number: 443, Name: "https", Protocol: "HTTPS"}
-		server.Tls = &networking.ServerTLSSettings{Mode: mode, CredentialName: s.CredentialName()}
+		server.Tls = &networking.ServerTLSSettings{Mode: mode, CredentialName: credentialName(s)}
 	}
 	return &networkingv1.Gateway{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "Gateway"),
+		TypeMeta:   typeGateway,
 		ObjectMeta: objectMeta(s.Namespace, gatewayName(s)),
 		Spec: networking.Gateway{
 			Selector: gw.Labels,
@@ -103,8 +91,6 @@ func ingressGateway(s spec.Service, gw spec.Gateway) Object {
 		},
 	}
 }
-
-func gatewayName(s spec.Service) string { return names.GatewayName(s.Name, "gateway") }
 
 // virtualService routes the host's matching paths from the gateway to the
 // service.
@@ -118,7 +104,7 @@ func virtualService(s spec.Service) Object {
 		route.Match = append(route.Match, &networking.HTTPMatchRequest{Uri: uriMatch(r)})
 	}
 	return &networkingv1.VirtualService{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "VirtualService"),
+		TypeMeta:   typeVirtualService,
 		ObjectMeta: objectMeta(s.Namespace, s.Name),
 		Spec: networking.VirtualService{
 			Hosts:    []string{s.Ingress.Host},
@@ -168,7 +154,7 @@ func claimsPolicy(s spec.Service, gw spec.Gateway) Object {
 		})
 	}
 	return &securityv1.AuthorizationPolicy{
-		TypeMeta:   typeMeta("security.istio.io/v1", "AuthorizationPolicy"),
+		TypeMeta:   typeAuthorizationPolicy,
 		ObjectMeta: objectMeta(s.Namespace, s.Name+"-allow"),
 		Spec: security.AuthorizationPolicy{
 			Selector: &istiotype.WorkloadSelector{MatchLabels: map[string]string{LabelApp: s.Name}},

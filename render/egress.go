@@ -5,7 +5,6 @@ import (
 	istiotype "istio.io/api/type/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 
-	"github.com/meshwright/meshwright/names"
 	spec "github.com/meshwright/meshwright/schema"
 )
 
@@ -32,19 +31,15 @@ func egressObjects(m *spec.MeshSpec, e spec.Egress) []Object {
 		egressVirtualService(e, gw),
 		originateTLS(e, gw),
 	}
-	if e.TLS == tlsMutual {
+	if e.TLS == spec.TLSMutual {
 		objs = append(objs, certificate(m.Certificates, gw.Namespace, clientCredential(e), e.Host,
 			cmClientUsages...))
 	}
-	if e.Location == "external" {
+	if e.Location == spec.LocationExternal {
 		objs = append(objs, externalServiceEntry(e, gw))
 	}
 	return objs
 }
-
-// clientCredential is the Secret, in the egress gateway's namespace, that
-// holds the client certificate presented to the host.
-func clientCredential(e spec.Egress) string { return names.ClientCredential(e.Namespace, e.Name) }
 
 // egressGatewayService is the egress gateway's Service host name.
 func egressGatewayService(gw spec.Gateway) string {
@@ -54,13 +49,11 @@ func egressGatewayService(gw spec.Gateway) string {
 // meshGateway is Istio's name for "all sidecars" in a VirtualService.
 const meshGateway = "mesh"
 
-func egressGatewayName(e spec.Egress) string { return names.GatewayName(e.Name, "egress") }
-
 // egressGatewayServer accepts the host on the egress gateway, from sidecars
 // only (Istio mutual TLS).
 func egressGatewayServer(e spec.Egress, gw spec.Gateway) Object {
 	return &networkingv1.Gateway{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "Gateway"),
+		TypeMeta:   typeGateway,
 		ObjectMeta: objectMeta(e.Namespace, egressGatewayName(e)),
 		Spec: networking.Gateway{
 			Selector: gw.Labels,
@@ -78,7 +71,7 @@ func egressGatewayServer(e spec.Egress, gw spec.Gateway) Object {
 // entry.
 func egressGatewayDestinationRule(e spec.Egress, gw spec.Gateway) Object {
 	return &networkingv1.DestinationRule{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "DestinationRule"),
+		TypeMeta:   typeDestinationRule,
 		ObjectMeta: objectMeta(e.Namespace, "egressgateway-for-"+e.Name),
 		Spec: networking.DestinationRule{
 			Host:     egressGatewayService(gw),
@@ -102,7 +95,7 @@ func egressGatewayDestinationRule(e spec.Egress, gw spec.Gateway) Object {
 func egressVirtualService(e spec.Egress, gw spec.Gateway) Object {
 	gateway := egressGatewayName(e)
 	return &networkingv1.VirtualService{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "VirtualService"),
+		TypeMeta:   typeVirtualService,
 		ObjectMeta: objectMeta(e.Namespace, "direct-"+e.Name+"-through-egress-gateway"),
 		Spec: networking.VirtualService{
 			Hosts:    []string{e.Host},
@@ -144,12 +137,12 @@ func originateTLS(e spec.Egress, gw spec.Gateway) Object {
 		Sni:             e.Host,
 		SubjectAltNames: []string{e.Host},
 	}
-	if e.TLS == tlsMutual {
+	if e.TLS == spec.TLSMutual {
 		tls.Mode = networking.ClientTLSSettings_MUTUAL
 		tls.CredentialName = clientCredential(e)
 	}
 	return &networkingv1.DestinationRule{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "DestinationRule"),
+		TypeMeta:   typeDestinationRule,
 		ObjectMeta: objectMeta(gw.Namespace, "originate-tls-for-"+e.Namespace+"-"+e.Name),
 		Spec: networking.DestinationRule{
 			Host:             e.Host,
@@ -170,7 +163,7 @@ func originateTLS(e spec.Egress, gw spec.Gateway) Object {
 // application sends, the host's port where the gateway connects.
 func externalServiceEntry(e spec.Egress, gw spec.Gateway) Object {
 	return &networkingv1.ServiceEntry{
-		TypeMeta:   typeMeta("networking.istio.io/v1", "ServiceEntry"),
+		TypeMeta:   typeServiceEntry,
 		ObjectMeta: objectMeta(e.Namespace, e.Name),
 		Spec: networking.ServiceEntry{
 			Hosts:      []string{e.Host},

@@ -8,6 +8,7 @@ import (
 	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/schema/load"
 )
 
 // A spec as a program would hold it: a Mesh with only its required fields
@@ -32,12 +33,12 @@ spec:
 // does. Only the Tenant's objects are listed here: the Mesh's grow with
 // every feature meshwright gains.
 func Example() {
-	in, err := schema.Parse(schema.File{Path: "spec.yaml", Data: []byte(spec)})
+	in, err := load.Parse(schema.File{Path: "spec.yaml", Data: []byte(spec)})
 	if err != nil {
 		log.Fatal(err) // a schema.Errors: every problem, located in the input
 	}
-	objs, err := render.Render(in.Mesh, in.Tenants)
-	if err != nil {
+	objs, diags := render.Render(in)
+	if err := diags.Err(); err != nil {
 		log.Fatal(err)
 	}
 	var namespace render.Object

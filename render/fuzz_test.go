@@ -9,6 +9,7 @@ import (
 	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/schema/load"
 )
 
 // FuzzRender mutates a Mesh and a Tenant document, seeded with the examples.
@@ -28,13 +29,13 @@ func FuzzRender(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, mesh, tenant []byte) {
 		files := []schema.File{{Path: "mesh.yaml", Data: mesh}, {Path: "tenant.yaml", Data: tenant}}
-		spec, err := schema.Parse(files...)
+		spec, err := load.Parse(files...)
 		if err != nil {
 			assertLocated(t, err)
 			return
 		}
-		objs, err := render.Render(spec.Mesh, spec.Tenants)
-		if err != nil {
+		objs, diags := render.Render(spec)
+		if err := diags.Err(); err != nil {
 			assertLocated(t, err)
 			return
 		}
@@ -42,8 +43,8 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			t.Fatalf("encoding valid input: %v", err)
 		}
-		again, _ := schema.Parse(files...)
-		objs2, _ := render.Render(again.Mesh, again.Tenants)
+		again, _ := load.Parse(files...)
+		objs2, _ := render.Render(again)
 		if second, _ := encode.Stream(objs2); !bytes.Equal(first, second) {
 			t.Fatal("rendering the same input twice gave different output")
 		}

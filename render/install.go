@@ -33,9 +33,6 @@ func install(mesh *spec.Mesh) []Object {
 	return objs
 }
 
-// LabelPodSecurityEnforce is the Pod Security Admission label (Kubernetes >= 1.25).
-const LabelPodSecurityEnforce = "pod-security.kubernetes.io/enforce"
-
 // controlPlaneNamespaces renders the control-plane namespace and the
 // namespaces of gateways outside it, all labelled so tenants' NetworkPolicies
 // admit traffic from them; and on clusters with Pod Security Admission the CNI
@@ -70,20 +67,13 @@ func namespace(name string, labels map[string]string) *corev1.Namespace {
 	}
 	meta := objectMeta("", name)
 	meta.Labels = l
-	return &corev1.Namespace{TypeMeta: typeMeta("v1", "Namespace"), ObjectMeta: meta}
+	return &corev1.Namespace{TypeMeta: typeNamespace, ObjectMeta: meta}
 }
 
 // podSecurityAdmission tells whether the cluster has Pod Security Admission
 // (1.25 and later) rather than PodSecurityPolicy.
 func podSecurityAdmission(m *spec.MeshSpec) bool {
-	return minorVersion(m.KubernetesVersion) >= 25
-}
-
-// minorVersion reads the minor of a schema-validated "1.MINOR".
-func minorVersion(v string) int {
-	_, minor, _ := strings.Cut(v, ".")
-	n, _ := strconv.Atoi(minor)
-	return n
+	return m.KubernetesVersion.AtLeast(1, 25)
 }
 
 // istioOperator renders one revision's IstioOperator: the input to
@@ -96,7 +86,7 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision) Object {
 	meta := objectMeta(cp.Namespace, "installed-state-"+rev.Name)
 	meta.Annotations = map[string]string{AnnotationLocalConfig: "true"}
 	return &iop.IstioOperator{
-		TypeMeta:   typeMeta("install.istio.io/v1alpha1", "IstioOperator"),
+		TypeMeta:   typeIstioOperator,
 		ObjectMeta: meta,
 		Spec: iop.IstioOperatorSpec{
 			Profile:    cp.Profile,
@@ -140,7 +130,7 @@ func resolveRevision(cp spec.ControlPlane, name string) string {
 // JSON omits zero values) would leave Istio's default, ALLOW_ANY.
 func meshConfig(m *spec.MeshSpec) json.RawMessage {
 	mode := meshv1alpha1.MeshConfig_OutboundTrafficPolicy_REGISTRY_ONLY
-	if m.ControlPlane.OutboundTrafficPolicy == "ALLOW_ANY" {
+	if m.ControlPlane.OutboundTrafficPolicy == spec.OutboundAllowAny {
 		mode = meshv1alpha1.MeshConfig_OutboundTrafficPolicy_ALLOW_ANY
 	}
 	mc := protoJSON(&meshv1alpha1.MeshConfig{
@@ -219,19 +209,26 @@ func valuesResources(r *spec.Resources) *iop.Resources {
 	return out
 }
 
+// The gateway containers' HTTP and HTTPS ports: the targets of Service
+// ports 80 and 443, and the ports policies at the gateway name.
+const (
+	gatewayHTTPPort  = 8080
+	gatewayHTTPSPort = 8443
+)
+
 // Gateway Service ports. Ingress keeps the status port for load balancer
 // health checks and 15443 for SNI-routed (sni-dnat) traffic, as the seed
 // does; the demo profile's plain TCP port 31400 is left closed.
 var (
 	ingressPorts = []corev1.ServicePort{
 		servicePort("status-port", 15021, 15021),
-		servicePort("http2", 80, 8080),
-		servicePort("https", 443, 8443),
+		servicePort("http2", 80, gatewayHTTPPort),
+		servicePort("https", 443, gatewayHTTPSPort),
 		servicePort("tls", 15443, 15443),
 	}
 	egressPorts = []corev1.ServicePort{
-		servicePort("http2", 80, 8080),
-		servicePort("https", 443, 8443),
+		servicePort("http2", 80, gatewayHTTPPort),
+		servicePort("https", 443, gatewayHTTPSPort),
 		servicePort("tls", 15443, 15443),
 	}
 )

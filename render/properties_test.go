@@ -15,7 +15,8 @@ import (
 
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
-	"github.com/meshwright/meshwright/specgen"
+	"github.com/meshwright/meshwright/schema/load"
+	"github.com/meshwright/meshwright/internal/specgen"
 )
 
 // TestSecurityProperties renders many generated valid specs (varied Mesh
@@ -24,12 +25,12 @@ import (
 func TestSecurityProperties(t *testing.T) {
 	const specs = 200
 	for seed := int64(1); seed <= specs; seed++ {
-		spec, err := schema.Parse(specgen.Files(specgen.Options{Tenants: 4, Services: 6, Seed: seed})...)
+		spec, err := load.Parse(specgen.Files(specgen.Options{Tenants: 4, Services: 6, Seed: seed})...)
 		if err != nil {
 			t.Fatalf("seed %d: generated spec is invalid: %v", seed, err)
 		}
-		objs, err := render.Render(spec.Mesh, spec.Tenants)
-		if err != nil {
+		objs, diags := render.Render(spec)
+		if err := diags.Err(); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		for _, p := range properties {

@@ -63,7 +63,7 @@ func cniPodSecurityPolicy(m *spec.MeshSpec) []Object {
 		"seccomp.security.alpha.kubernetes.io/defaultProfileName":  "runtime/default",
 	}
 	psp := &podSecurityPolicy{
-		TypeMeta:   typeMeta("policy/v1beta1", "PodSecurityPolicy"),
+		TypeMeta:   typePodSecurityPolicy,
 		ObjectMeta: pspMeta,
 		Spec: podSecurityPolicySpec{
 			Privileged:               true,
@@ -78,7 +78,7 @@ func cniPodSecurityPolicy(m *spec.MeshSpec) []Object {
 		},
 	}
 	role := &rbacv1.Role{
-		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "Role"),
+		TypeMeta:   typeRole,
 		ObjectMeta: objectMeta(ns, cniPolicyName),
 		Rules: []rbacv1.PolicyRule{{
 			APIGroups:     []string{"policy"},
@@ -88,7 +88,7 @@ func cniPodSecurityPolicy(m *spec.MeshSpec) []Object {
 		}},
 	}
 	binding := &rbacv1.RoleBinding{
-		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "RoleBinding"),
+		TypeMeta:   typeRoleBinding,
 		ObjectMeta: objectMeta(ns, cniPolicyName),
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: cniServiceAccount, Namespace: ns}},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: cniPolicyName},

@@ -14,7 +14,7 @@ var editVerbs = []string{"get", "list", "watch", "create", "update", "patch", "d
 
 func tenantEdgeClusterRole() Object {
 	return &rbacv1.ClusterRole{
-		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "ClusterRole"),
+		TypeMeta:   typeClusterRole,
 		ObjectMeta: objectMeta("", TenantEdgeRole),
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{"cert-manager.io"}, Resources: []string{"certificates"}, Verbs: editVerbs},
@@ -30,13 +30,13 @@ func tenantEdgeBinding(m *spec.MeshSpec, t *spec.Tenant) []Object {
 		return nil
 	}
 	rb := &rbacv1.RoleBinding{
-		TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "RoleBinding"),
+		TypeMeta:   typeRoleBinding,
 		ObjectMeta: objectMeta(m.ControlPlane.Namespace, TenantEdgeRole+":"+t.Metadata.Name),
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: TenantEdgeRole},
 	}
 	for _, o := range t.Spec.Owners {
-		s := rbacv1.Subject{Kind: o.Kind, Name: o.Name, Namespace: o.Namespace}
-		if o.Kind != rbacv1.ServiceAccountKind {
+		s := rbacv1.Subject{Kind: string(o.Kind), Name: o.Name, Namespace: o.Namespace}
+		if o.Kind != spec.OwnerServiceAccount {
 			s.APIGroup = rbacv1.GroupName
 		}
 		rb.Subjects = append(rb.Subjects, s)

@@ -16,16 +16,6 @@ import (
 	spec "github.com/meshwright/meshwright/schema"
 )
 
-// Labels and annotations every rendered object carries.
-const (
-	LabelManagedBy   = "app.kubernetes.io/managed-by"
-	ManagedBy        = "meshwright"
-	AnnotationSource = "meshwright.dev/source"
-	// AnnotationLocalConfig marks objects kpt and kustomize must not apply.
-	AnnotationLocalConfig = "config.kubernetes.io/local-config"
-	LabelTenant           = "meshwright.dev/tenant"
-)
-
 // Object is a rendered Kubernetes object built from its upstream Go type.
 type Object interface {
 	metav1.Object
@@ -35,51 +25,24 @@ type Object interface {
 // Kind returns the object's kind.
 func Kind(o Object) string { return o.GetObjectKind().GroupVersionKind().Kind }
 
-// kindOrder is the order objects are emitted in: what others depend on comes
-// first (namespaces, RBAC, the issuer before its certificates).
-var kindOrder = []string{
-	"Namespace",
-	"PodSecurityPolicy",
-	"ServiceAccount",
-	"ClusterRole",
-	"Role",
-	"RoleBinding",
-	"IstioOperator",
-	"PeerAuthentication",
-	"RequestAuthentication",
-	"AuthorizationPolicy",
-	"Issuer",
-	"Bundle",
-	"Certificate",
-	"Gateway",
-	"VirtualService",
-	"DestinationRule",
-	"ServiceEntry",
-	"NetworkPolicy",
-}
-
-var kindRank = func() map[string]int {
-	m := make(map[string]int, len(kindOrder))
-	for i, k := range kindOrder {
-		m[k] = i
-	}
-	return m
-}()
-
-// Render returns every object the Mesh and Tenants describe, sorted by kind
-// (kindOrder), namespace and name. It fails, with every collision located in
-// the inputs, when two inputs would render the same object.
-func Render(mesh *spec.Mesh, tenants []*spec.Tenant) ([]Object, error) {
+// Render returns every object the Mesh and Tenants of a validated spec
+// describe, sorted by kind (kindOrder), namespace and name, and what it
+// found on the way: warnings about objects it cannot render for the user,
+// and an error, located in the inputs, for every pair of inputs that would
+// render the same object. With any error the objects are nil.
+func Render(s *spec.Spec) ([]Object, spec.Diagnostics) {
+	mesh := s.Mesh
 	set := newObjectSet()
 	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), meshObjects(mesh)...)
-	for _, t := range tenants {
+	for _, t := range s.Tenants {
 		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t)...)
+		set.diags = append(set.diags, clientCAWarnings(&mesh.Spec, t)...)
 	}
-	if len(set.errs) > 0 {
-		return nil, set.errs
+	if set.diags.Err() != nil {
+		return nil, set.diags
 	}
 	sortObjects(set.objects)
-	return set.objects, nil
+	return set.objects, set.diags
 }
 
 // meshObjects are the objects the mesh admin's Mesh renders.
@@ -110,7 +73,7 @@ func sourceOf(kind, name string) string { return kind + "/" + name }
 type objectSet struct {
 	objects []Object
 	owner   map[string]owner // kind/namespace/name -> the input rendering it
-	errs    spec.Errors
+	diags   spec.Diagnostics
 }
 
 // owner is the input an object came from, to name it in a collision.
@@ -120,8 +83,8 @@ type owner struct {
 }
 
 func (o owner) String() string {
-	d := o.origin.Locate(spec.SeverityError, spec.Path{"metadata", "name"}, "")
-	return fmt.Sprintf("%s (%s:%d)", o.source, d.File, d.Line)
+	line, _ := o.origin.Position(spec.Path{"metadata", "name"})
+	return fmt.Sprintf("%s (%s:%d)", o.source, o.origin.File, line)
 }
 
 func newObjectSet() *objectSet { return &objectSet{owner: map[string]owner{}} }
@@ -130,10 +93,10 @@ func (s *objectSet) add(origin spec.Origin, source string, objs ...Object) {
 	for _, o := range objs {
 		key := Kind(o) + "/" + o.GetNamespace() + "/" + o.GetName()
 		if prev, dup := s.owner[key]; dup {
-			d := origin.Locate(spec.SeverityError, spec.Path{"metadata", "name"}, fmt.Sprintf(
+			d := origin.Locate(spec.SeverityError, spec.CodeRenderedNameConflict, spec.Path{"metadata", "name"}, fmt.Sprintf(
 				"renders %s %q in namespace %q, which %s renders too: rename one of them", Kind(o), o.GetName(), o.GetNamespace(), prev))
 			d.Resource = source
-			s.errs = append(s.errs, d)
+			s.diags = append(s.diags, d)
 			continue
 		}
 		s.owner[key] = owner{source, origin}
@@ -176,14 +139,4 @@ func sortObjects(objs []Object) {
 	for i, k := range keys {
 		objs[i] = k.object
 	}
-}
-
-// objectMeta is the metadata of a namespaced object (namespace "" for
-// cluster-scoped ones).
-func objectMeta(namespace, name string) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Namespace: namespace}
-}
-
-func typeMeta(apiVersion, kind string) metav1.TypeMeta {
-	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"strconv"
+
 	security "istio.io/api/security/v1beta1"
 	istiotype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -26,11 +28,11 @@ func meshSecurity(m *spec.MeshSpec) []Object {
 // peerAuthentication sets the mesh-wide mTLS mode.
 func peerAuthentication(m *spec.MeshSpec) Object {
 	mode := security.PeerAuthentication_MutualTLS_STRICT
-	if m.Security.MTLS == "PERMISSIVE" {
+	if m.Security.MTLS == spec.MTLSPermissive {
 		mode = security.PeerAuthentication_MutualTLS_PERMISSIVE
 	}
 	return &securityv1.PeerAuthentication{
-		TypeMeta:   typeMeta("security.istio.io/v1", "PeerAuthentication"),
+		TypeMeta:   typePeerAuthentication,
 		ObjectMeta: objectMeta(m.ControlPlane.Namespace, "default"),
 		Spec: security.PeerAuthentication{
 			Mtls: &security.PeerAuthentication_MutualTLS{Mode: mode},
@@ -44,7 +46,7 @@ func peerAuthentication(m *spec.MeshSpec) Object {
 // refused by requireJWT and the services' claim policies.
 func requestAuthentication(m *spec.MeshSpec) Object {
 	ra := &securityv1.RequestAuthentication{
-		TypeMeta:   typeMeta("security.istio.io/v1", "RequestAuthentication"),
+		TypeMeta:   typeRequestAuthentication,
 		ObjectMeta: objectMeta(m.ControlPlane.Namespace, "reqauth-"+m.ControlPlane.Namespace),
 	}
 	for _, p := range m.Security.JWT {
@@ -57,23 +59,19 @@ func requestAuthentication(m *spec.MeshSpec) Object {
 	return ra
 }
 
-// gatewayHTTPPorts are the ingress gateway container's HTTP and HTTPS ports
-// (the targets of Service ports 80 and 443).
-var gatewayHTTPPorts = []string{"8080", "8443"}
-
 // requireJWT denies, at one ingress gateway, every HTTP request that carries
 // no valid JWT. It names the HTTP ports: a DENY on request principals alone
 // would also drop all TCP traffic, such as SNI passthrough on 15443.
 func requireJWT(gw spec.Gateway) Object {
 	return &securityv1.AuthorizationPolicy{
-		TypeMeta:   typeMeta("security.istio.io/v1", "AuthorizationPolicy"),
+		TypeMeta:   typeAuthorizationPolicy,
 		ObjectMeta: objectMeta(gw.Namespace, gw.Name+"-require-jwt"),
 		Spec: security.AuthorizationPolicy{
 			Selector: &istiotype.WorkloadSelector{MatchLabels: gw.Labels},
 			Action:   security.AuthorizationPolicy_DENY,
 			Rules: []*security.Rule{{
 				From: []*security.Rule_From{{Source: &security.Source{NotRequestPrincipals: []string{"*"}}}},
-				To:   []*security.Rule_To{{Operation: &security.Operation{Ports: gatewayHTTPPorts}}},
+				To:   []*security.Rule_To{{Operation: &security.Operation{Ports: []string{strconv.Itoa(gatewayHTTPPort), strconv.Itoa(gatewayHTTPSPort)}}}},
 			}},
 		},
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/render"
-	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/schema/load"
 )
 
 // seedObjects are the YAML objects of the seed (shared/seed/istio-reference-
@@ -560,12 +560,12 @@ func normalize(v any) any {
 
 func renderExample(t *testing.T, dir string) []render.Object {
 	t.Helper()
-	spec, err := schema.Load(dir)
+	spec, err := load.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := render.Render(spec.Mesh, spec.Tenants)
-	if err != nil {
+	objs, diags := render.Render(spec)
+	if err := diags.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return objs

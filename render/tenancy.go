@@ -7,10 +7,6 @@ import (
 	spec "github.com/meshwright/meshwright/schema"
 )
 
-// LabelRevision selects the control-plane revision (or tag) that injects the
-// namespace's sidecars. istio-injection is never set with it: it would win.
-const LabelRevision = "istio.io/rev"
-
 // tenancy renders a tenant's namespaces and their network isolation.
 func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 	var objs []Object
@@ -33,7 +29,7 @@ func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 // with no peers it denies all ingress, with peers it admits them.
 func networkPolicy(ns, name string, from []networkingv1.NetworkPolicyPeer) Object {
 	np := &networkingv1.NetworkPolicy{
-		TypeMeta:   typeMeta("networking.k8s.io/v1", "NetworkPolicy"),
+		TypeMeta:   typeNetworkPolicy,
 		ObjectMeta: objectMeta(ns, name),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{},

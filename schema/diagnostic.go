@@ -17,6 +17,7 @@ const (
 // Diagnostic is one problem found in the input, located in the user's file.
 type Diagnostic struct {
 	Severity Severity
+	Code     Code
 	File     string
 	Line     int // 1-based; 0 when the problem has no line (an unreadable file)
 	Column   int // 1-based; 0 when unknown
@@ -49,6 +50,9 @@ func (d Diagnostic) String() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(d.Message)
+	if d.Code != "" {
+		fmt.Fprintf(&b, " [%s]", d.Code)
+	}
 	return b.String()
 }
 
@@ -64,9 +68,26 @@ func (e Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sortDiagnostics orders by file, line, column, then message, so output does
-// not depend on the order checks ran in.
-func sortDiagnostics(ds []Diagnostic) {
+// Diagnostics is every problem one load or render found, warnings included.
+type Diagnostics []Diagnostic
+
+// Err is nil when no diagnostic is an error, and the errors otherwise.
+func (ds Diagnostics) Err() error {
+	var errs Errors
+	for _, d := range ds {
+		if d.Severity == SeverityError {
+			errs = append(errs, d)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// Sort orders by file, line, column, then message, so output does not
+// depend on the order checks ran in.
+func (ds Diagnostics) Sort() {
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i], ds[j]
 		if a.File != b.File {

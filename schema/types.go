@@ -4,8 +4,6 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/meshwright/meshwright/names"
 )
 
 // The Go side of the input API. Field names and JSON names follow the CUE
@@ -14,6 +12,12 @@ import (
 
 // APIVersion is the group/version of every meshwright input.
 const APIVersion = "meshwright.dev/v1alpha1"
+
+// The two input kinds, also the names of their CUE definitions (#Mesh, #Tenant).
+const (
+	KindMesh   = "Mesh"
+	KindTenant = "Tenant"
+)
 
 // Metadata is the part of an input's metadata that meshwright reads.
 type Metadata struct {
@@ -34,7 +38,7 @@ type Mesh struct {
 }
 
 type MeshSpec struct {
-	KubernetesVersion string            `json:"kubernetesVersion"`
+	KubernetesVersion KubernetesVersion `json:"kubernetesVersion"`
 	Domain            string            `json:"domain"`
 	TrustDomain       string            `json:"trustDomain"`
 	ControlPlane      ControlPlane      `json:"controlPlane"`
@@ -45,20 +49,20 @@ type MeshSpec struct {
 }
 
 type ControlPlane struct {
-	Namespace             string            `json:"namespace"`
-	NamespaceLabels       map[string]string `json:"namespaceLabels"`
-	Hub                   string            `json:"hub"`
-	Profile               string            `json:"profile"`
-	Revisions             []Revision        `json:"revisions"`
-	Tags                  map[string]string `json:"tags,omitempty"`
-	DefaultRevision       string            `json:"defaultRevision"`
-	GatewayRevision       string            `json:"gatewayRevision"`
-	CNI                   CNI               `json:"cni"`
-	Pilot                 *Pilot            `json:"pilot,omitempty"`
-	Proxy                 *Proxy            `json:"proxy,omitempty"`
-	AccessLogFile         string            `json:"accessLogFile"`
-	OutboundTrafficPolicy string            `json:"outboundTrafficPolicy"`
-	PrometheusMerge       bool              `json:"prometheusMerge"`
+	Namespace             string                `json:"namespace"`
+	NamespaceLabels       map[string]string     `json:"namespaceLabels"`
+	Hub                   string                `json:"hub"`
+	Profile               string                `json:"profile"`
+	Revisions             []Revision            `json:"revisions"`
+	Tags                  map[string]string     `json:"tags,omitempty"`
+	DefaultRevision       string                `json:"defaultRevision"`
+	GatewayRevision       string                `json:"gatewayRevision"`
+	CNI                   CNI                   `json:"cni"`
+	Pilot                 *Pilot                `json:"pilot,omitempty"`
+	Proxy                 *Proxy                `json:"proxy,omitempty"`
+	AccessLogFile         string                `json:"accessLogFile"`
+	OutboundTrafficPolicy OutboundTrafficPolicy `json:"outboundTrafficPolicy"`
+	PrometheusMerge       bool                  `json:"prometheusMerge"`
 }
 
 type Revision struct {
@@ -107,8 +111,8 @@ type Gateway struct {
 func (g Gateways) All() []Gateway { return slices.Concat(g.Ingress, g.Egress) }
 
 type GatewayService struct {
-	Type        string            `json:"type"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+	Type        corev1.ServiceType `json:"type"`
+	Annotations map[string]string  `json:"annotations,omitempty"`
 }
 
 type Autoscale struct {
@@ -118,7 +122,7 @@ type Autoscale struct {
 }
 
 type Security struct {
-	MTLS             string        `json:"mtls"`
+	MTLS             MTLSMode      `json:"mtls"`
 	JWT              []JWTProvider `json:"jwt,omitempty"`
 	JWKSBlockedCIDRs []string      `json:"jwksBlockedCIDRs"` // nil: not given, see applyDefaults
 }
@@ -133,8 +137,8 @@ type Certificates struct {
 	Issuer      Issuer      `json:"issuer"`
 	CertManager CertManager `json:"certManager"`
 	ClientCA    *ClientCA   `json:"clientCA,omitempty"`
-	Duration    string      `json:"duration"`
-	RenewBefore string      `json:"renewBefore"`
+	Duration    Duration    `json:"duration"`
+	RenewBefore Duration    `json:"renewBefore"`
 }
 
 type Issuer struct {
@@ -187,9 +191,9 @@ type TenantSpec struct {
 }
 
 type Owner struct {
-	Kind      string `json:"kind"`
-	Name      string `json:"name"`
-	Namespace string `json:"namespace,omitempty"`
+	Kind      OwnerKind `json:"kind"`
+	Name      string    `json:"name"`
+	Namespace string    `json:"namespace,omitempty"`
 }
 
 type Namespace struct {
@@ -207,10 +211,6 @@ type Service struct {
 	Authorization *Authorization `json:"authorization,omitempty"`
 }
 
-// CredentialName is the Secret, in the ingress gateway's namespace, that
-// holds the exposed service's certificate (API.md: <namespace>-<service>-cert).
-func (s Service) CredentialName() string { return names.CredentialName(s.Namespace, s.Name) }
-
 type Subset struct {
 	Name   string            `json:"name"`
 	Labels map[string]string `json:"labels"`
@@ -219,7 +219,7 @@ type Subset struct {
 type Ingress struct {
 	Gateway string  `json:"gateway,omitempty"`
 	Host    string  `json:"host,omitempty"`
-	TLS     string  `json:"tls"`
+	TLS     TLSMode `json:"tls"`
 	Routes  []Route `json:"routes"`
 }
 
@@ -235,11 +235,11 @@ type Authorization struct {
 }
 
 type Egress struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace"`
-	Host      string `json:"host"`
-	Port      int32  `json:"port"`
-	TLS       string `json:"tls"`
-	Location  string `json:"location"`
-	Gateway   string `json:"gateway,omitempty"`
+	Name      string   `json:"name"`
+	Namespace string   `json:"namespace"`
+	Host      string   `json:"host"`
+	Port      int32    `json:"port"`
+	TLS       TLSMode  `json:"tls"`
+	Location  Location `json:"location"`
+	Gateway   string   `json:"gateway,omitempty"`
 }

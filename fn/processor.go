@@ -1,0 +1,194 @@
+// Package fn is meshwright as a KRM function, for kpt and kustomize:
+// Processor takes the Mesh and Tenants among a ResourceList's items (or as
+// its functionConfig) and returns the items with the rendered objects,
+// replacing those an earlier run rendered. Problems become KRM results that
+// point at the user's file, line and field.
+package fn
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/meshwright/meshwright"
+	"github.com/meshwright/meshwright/encode"
+	"github.com/meshwright/meshwright/render"
+	"github.com/meshwright/meshwright/schema"
+)
+
+// defaultOutputDir is where, inside a kpt package, the generated objects'
+// files go: one directory that is exactly the current render.
+const defaultOutputDir = "rendered"
+
+// annotationPackagePath is where kpt says the package it read lives; with it
+// the function reads the user's files to report lines in them.
+const annotationPackagePath = "internal.config.kubernetes.io/package-path"
+
+// Processor is the KRM function, a framework.ResourceListProcessor: run it
+// with framework.Execute.
+type Processor struct{}
+
+// Process replaces the objects meshwright generated earlier with a fresh
+// render of the Mesh and Tenants in the list. On any error it leaves the
+// items exactly as they came, so kpt writes nothing, and returns the
+// results.
+func (Processor) Process(rl *framework.ResourceList) error {
+	opts, configInputs, err := functionConfig(rl.FunctionConfig)
+	if err != nil {
+		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		return rl.Results
+	}
+	kept := withoutGenerated(rl.Items)
+	inputs, err := collectInputs(kept, configInputs)
+	if err != nil {
+		return err
+	}
+	objs, diags := meshwright.Render(inputFiles(inputs))
+	rl.Results = append(rl.Results, diagnosticResults(diags, inputs)...)
+	if diags.Err() != nil {
+		return rl.Results
+	}
+	generated, err := generatedItems(objs, opts.outputDir)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		if err := in.markLocalConfig(); err != nil {
+			return err
+		}
+	}
+	rl.Items = append(kept, generated...)
+	return nil
+}
+
+// inputFiles are the inputs as the files the pipeline reads.
+func inputFiles(inputs []*krmInput) []schema.File {
+	files := make([]schema.File, len(inputs))
+	for i, in := range inputs {
+		files[i] = in.file
+	}
+	return files
+}
+
+// krmOptions are the function's settings, from a ConfigMap functionConfig.
+type krmOptions struct {
+	// outputDir is the directory, relative to the package, that holds one
+	// file per generated object.
+	outputDir string
+}
+
+// functionConfig reads the function's settings and the inputs it carries.
+// A Mesh (kustomize generator), a Tenant, or a List of them are inputs; a
+// ConfigMap holds settings; no functionConfig (kpt) is fine.
+func functionConfig(fc *yaml.RNode) (krmOptions, []*yaml.RNode, error) {
+	opts := krmOptions{outputDir: defaultOutputDir}
+	if fc == nil || yaml.IsMissingOrNull(fc) || isEmptyMap(fc) {
+		return opts, nil, nil
+	}
+	switch {
+	case isInput(fc):
+		return opts, []*yaml.RNode{fc}, nil
+	case fc.GetKind() == "ConfigMap":
+		err := opts.fromData(fc.GetDataMap())
+		return opts, nil, err
+	case fc.GetKind() == "List":
+		items, err := fc.Pipe(yaml.Lookup("items"))
+		if err != nil || items == nil {
+			return opts, nil, fmt.Errorf("functionConfig List: no items")
+		}
+		elems, err := items.Elements()
+		if err != nil {
+			return opts, nil, fmt.Errorf("functionConfig List items: %w", err)
+		}
+		for _, e := range elems {
+			if !isInput(e) {
+				return opts, nil, fmt.Errorf("functionConfig List holds %s %s: it may hold only %s Mesh and Tenant", e.GetApiVersion(), e.GetKind(), schema.APIVersion)
+			}
+		}
+		return opts, elems, nil
+	}
+	return opts, nil, fmt.Errorf("functionConfig is %s %s: want a %s Mesh or Tenant, a List of them, or a ConfigMap with settings (data.outputDir)",
+		fc.GetApiVersion(), fc.GetKind(), schema.APIVersion)
+}
+
+func isEmptyMap(n *yaml.RNode) bool {
+	return n.YNode().Kind == yaml.MappingNode && len(n.Content()) == 0
+}
+
+// fromData reads the ConfigMap settings; unknown keys are errors, like
+// unknown fields in a Mesh.
+func (o *krmOptions) fromData(data map[string]string) error {
+	for k, v := range data {
+		switch k {
+		case "outputDir":
+			dir := path.Clean(v)
+			if v == "" || !filepath.IsLocal(filepath.FromSlash(dir)) && dir != "." {
+				return fmt.Errorf("functionConfig data.outputDir %q: must be a relative path inside the package", v)
+			}
+			o.outputDir = dir
+		default:
+			return fmt.Errorf("functionConfig data.%s: unknown setting (known: outputDir)", k)
+		}
+	}
+	return nil
+}
+
+// isInput tells a Mesh or Tenant (any meshwright.dev document: the schema
+// reports wrong kinds and versions) from everything else.
+func isInput(n *yaml.RNode) bool {
+	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
+	return group == "meshwright.dev"
+}
+
+// isGenerated tells the objects an earlier run rendered: they carry both the
+// managed-by label and the source annotation.
+func isGenerated(n *yaml.RNode) bool {
+	_, hasSource := n.GetAnnotations()[render.AnnotationSource]
+	return hasSource && n.GetLabels()[render.LabelManagedBy] == render.ManagedBy
+}
+
+func withoutGenerated(items []*yaml.RNode) []*yaml.RNode {
+	kept := make([]*yaml.RNode, 0, len(items))
+	for _, n := range items {
+		if !isGenerated(n) {
+			kept = append(kept, n)
+		}
+	}
+	return kept
+}
+
+// generatedItems turns rendered objects into items, each in its own file
+// under dir, written with the same bytes `meshwright render -o` writes.
+func generatedItems(objs []render.Object, dir string) ([]*yaml.RNode, error) {
+	items := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		b, err := encode.Object(o)
+		if err != nil {
+			return nil, err
+		}
+		n, err := yaml.Parse(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("reading back %s %s: %w", render.Kind(o), o.GetName(), err)
+		}
+		file := path.Join(dir, encode.Path(o))
+		for _, a := range [][2]string{
+			{kioutil.LegacyPathAnnotation, file},
+			{kioutil.LegacyIndexAnnotation, "0"},
+			{kioutil.PathAnnotation, file},
+			{kioutil.IndexAnnotation, "0"},
+			// the encoder indents lists under their key; kpt keeps that when told
+			{kioutil.SeqIndentAnnotation, "wide"},
+		} {
+			if err := n.PipeE(yaml.SetAnnotation(a[0], a[1])); err != nil {
+				return nil, fmt.Errorf("annotating %s: %w", file, err)
+			}
+		}
+		items = append(items, n)
+	}
+	return items, nil
+}

@@ -1,0 +1,36 @@
+// Package meshwright turns a Mesh and its Tenants into the complete resource
+// set of an Istio reference architecture. Render is the one pipeline the
+// command line, the KRM function (package fn), the tests and the benchmarks
+// share:
+//
+//	files -> schema/load (YAML, CUE schema, defaults, rules) -> render -> objects
+//
+// The objects are upstream Go types; package encode writes them as YAML.
+package meshwright
+
+import (
+	"github.com/meshwright/meshwright/render"
+	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/schema/load"
+)
+
+// Render validates the input files together and renders them. The
+// diagnostics hold every problem found, warnings included, sorted by file
+// and position; with any error among them the objects are nil.
+func Render(files []schema.File) ([]render.Object, schema.Diagnostics) {
+	spec, diags := load.Spec(files)
+	if spec == nil {
+		return nil, diags
+	}
+	objs, found := render.Render(spec)
+	diags = append(diags, found...)
+	diags.Sort()
+	if diags.Err() != nil {
+		return nil, diags
+	}
+	return objs, diags
+}
+
+// ReadFiles reads input files and directories (recursively, *.yaml and
+// *.yml in lexical order) for Render.
+func ReadFiles(paths ...string) ([]schema.File, error) { return load.ReadFiles(paths...) }

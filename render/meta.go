@@ -1,0 +1,87 @@
+package render
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// Labels and annotations meshwright reads and writes.
+const (
+	// LabelManagedBy and AnnotationSource mark every rendered object: the
+	// KRM function replaces exactly the objects that carry both.
+	LabelManagedBy   = "app.kubernetes.io/managed-by"
+	ManagedBy        = "meshwright"
+	AnnotationSource = "meshwright.dev/source"
+	// AnnotationLocalConfig marks objects kpt and kustomize must not apply.
+	AnnotationLocalConfig = "config.kubernetes.io/local-config"
+	// LabelTenant names the tenant that owns a namespace.
+	LabelTenant = "meshwright.dev/tenant"
+	// LabelRevision selects the control-plane revision (or tag) that injects
+	// the namespace's sidecars. istio-injection is never set with it: it
+	// would win.
+	LabelRevision = "istio.io/rev"
+	// LabelPodSecurityEnforce is the Pod Security Admission label
+	// (Kubernetes >= 1.25).
+	LabelPodSecurityEnforce = "pod-security.kubernetes.io/enforce"
+	// LabelNamespaceName is set by Kubernetes on every namespace to its name.
+	LabelNamespaceName = "kubernetes.io/metadata.name"
+	// LabelApp is the pod label the reference architecture selects a
+	// service's workloads by.
+	LabelApp = "app"
+)
+
+// The apiVersion and kind of every rendered object: today's API versions.
+var (
+	typeNamespace             = metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}
+	typePodSecurityPolicy     = metav1.TypeMeta{APIVersion: "policy/v1beta1", Kind: "PodSecurityPolicy"}
+	typeServiceAccount        = metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}
+	typeClusterRole           = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"}
+	typeRole                  = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}
+	typeRoleBinding           = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}
+	typeIstioOperator         = metav1.TypeMeta{APIVersion: "install.istio.io/v1alpha1", Kind: "IstioOperator"}
+	typePeerAuthentication    = metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "PeerAuthentication"}
+	typeRequestAuthentication = metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "RequestAuthentication"}
+	typeAuthorizationPolicy   = metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"}
+	typeIssuer                = metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "Issuer"}
+	typeBundle                = metav1.TypeMeta{APIVersion: "trust.cert-manager.io/v1alpha1", Kind: "Bundle"}
+	typeCertificate           = metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "Certificate"}
+	typeGateway               = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Gateway"}
+	typeVirtualService        = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}
+	typeDestinationRule       = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"}
+	typeServiceEntry          = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"}
+	typeNetworkPolicy         = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
+)
+
+// kindOrder is the order objects are emitted in: what others depend on comes
+// first (namespaces, RBAC, the issuer before its certificates).
+var kindOrder = []metav1.TypeMeta{
+	typeNamespace,
+	typePodSecurityPolicy,
+	typeServiceAccount,
+	typeClusterRole,
+	typeRole,
+	typeRoleBinding,
+	typeIstioOperator,
+	typePeerAuthentication,
+	typeRequestAuthentication,
+	typeAuthorizationPolicy,
+	typeIssuer,
+	typeBundle,
+	typeCertificate,
+	typeGateway,
+	typeVirtualService,
+	typeDestinationRule,
+	typeServiceEntry,
+	typeNetworkPolicy,
+}
+
+var kindRank = func() map[string]int {
+	m := make(map[string]int, len(kindOrder))
+	for i, t := range kindOrder {
+		m[t.Kind] = i
+	}
+	return m
+}()
+
+// objectMeta is the metadata of a namespaced object (namespace "" for
+// cluster-scoped ones).
+func objectMeta(namespace, name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: namespace}
+}

@@ -1,0 +1,29 @@
+package rules
+
+import "github.com/meshwright/meshwright/schema"
+
+func (c *tenantChecker) checkEgress() {
+	gws := c.mesh.Spec.Gateways.Egress
+	seen := map[string]bool{}
+	for i, e := range c.tenant.Spec.Egress {
+		path := schema.Path{"spec", "egress"}.Child(i)
+		c.checkHome(path, e.Namespace)
+		if key := e.Namespace + "/" + e.Name; seen[key] {
+			c.error(schema.CodeDuplicateEntry, path.Child("name"), "egress %q is listed twice in namespace %q", e.Name, e.Namespace)
+		} else {
+			seen[key] = true
+		}
+		switch {
+		case len(gws) == 0:
+			c.error(schema.CodeNoEgressGateway, path, "egress needs an egress gateway: the Mesh defines none in spec.gateways.egress")
+		case findGateway(gws, e.Gateway) == nil:
+			c.error(schema.CodeUnknownGateway, path.Child("gateway"), "unknown egress gateway %q (the Mesh defines: %s)", e.Gateway, gatewayNames(gws))
+		}
+		if e.TLS == schema.TLSMutual && c.mesh.Spec.Certificates == nil {
+			c.error(schema.CodeTLSWithoutIssuer, path.Child("tls"), "tls MUTUAL needs a client certificate issuer: the Mesh has no spec.certificates")
+		}
+		if prev, dup := c.claims.egressHosts.claim(e.Host, c.tenant, path.Child("host")); dup {
+			c.error(schema.CodeEgressHostTaken, path.Child("host"), "egress to host %q is already defined by %s", e.Host, prev)
+		}
+	}
+}

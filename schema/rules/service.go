@@ -1,0 +1,64 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/meshwright/meshwright/schema"
+)
+
+func (c *tenantChecker) checkServices() {
+	mesh := c.mesh.Spec
+	seen := map[string]bool{}
+	for i, s := range c.tenant.Spec.Services {
+		path := schema.Path{"spec", "services"}.Child(i)
+		c.checkHome(path, s.Namespace)
+		if key := s.Namespace + "/" + s.Name; seen[key] {
+			c.error(schema.CodeDuplicateEntry, path.Child("name"), "service %q is listed twice in namespace %q", s.Name, s.Namespace)
+		} else {
+			seen[key] = true
+		}
+		if s.Ingress == nil {
+			if s.Authorization != nil {
+				c.error(schema.CodeAuthorizationNoEdge, path.Child("authorization"), "authorization applies to requests through an ingress gateway: service %q has no ingress", s.Name)
+			}
+			continue
+		}
+		in := path.Child("ingress")
+		if findGateway(mesh.Gateways.Ingress, s.Ingress.Gateway) == nil {
+			c.error(schema.CodeUnknownGateway, in.Child("gateway"), "unknown ingress gateway %q (the Mesh defines: %s)", s.Ingress.Gateway, gatewayNames(mesh.Gateways.Ingress))
+		}
+		c.checkHost(in.Child("host"), s.Ingress.Host)
+		if s.Ingress.TLS != schema.TLSNone && mesh.Certificates == nil {
+			c.error(schema.CodeTLSWithoutIssuer, in.Child("tls"), "tls %s needs a certificate issuer: the Mesh has no spec.certificates", s.Ingress.TLS)
+		}
+		for j, r := range s.Ingress.Routes {
+			if n := countSet(r.Exact, r.Prefix, r.Regex); n != 1 {
+				c.error(schema.CodeRouteMatch, in.Child("routes", j), "a route sets exactly one of exact, prefix, regex (this one sets %d)", n)
+			}
+		}
+	}
+}
+
+// checkHost refuses a host another service exposes, or one outside the
+// Mesh's domain.
+func (c *tenantChecker) checkHost(path schema.Path, host string) {
+	domain := c.mesh.Spec.Domain
+	switch prev, dup := c.claims.hosts[host]; {
+	case dup:
+		c.error(schema.CodeHostTaken, path, "host %q is already exposed by %s", host, prev)
+	case !strings.HasSuffix(host, "."+domain):
+		c.error(schema.CodeHostOutsideDomain, path, "host %q is outside the Mesh domain %q", host, domain)
+	default:
+		c.claims.hosts[host] = claim{c.tenant, path}
+	}
+}
+
+func countSet(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}

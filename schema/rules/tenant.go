@@ -1,0 +1,86 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/meshwright/meshwright/schema"
+)
+
+// tenantChecker runs the rules of one Tenant.
+type tenantChecker struct {
+	*checker
+	tenant *schema.Tenant
+	mine   map[string]bool // the tenant's namespaces
+}
+
+func (c *tenantChecker) error(code schema.Code, path schema.Path, format string, args ...any) {
+	c.checker.error(code, c.tenant.Origin, schema.KindTenant+"/"+c.tenant.Metadata.Name, path, format, args...)
+}
+
+func (c *checker) checkTenant(t *schema.Tenant) {
+	tc := &tenantChecker{checker: c, tenant: t, mine: map[string]bool{}}
+	name := schema.Path{"metadata", "name"}
+	if prev, dup := c.claims.tenants.claim(t.Metadata.Name, t, name); dup {
+		tc.error(schema.CodeDuplicateTenant, name, "tenant %q is defined twice (first: %s)", t.Metadata.Name, prev)
+	}
+	if rev := t.Spec.Revision; rev != "" && !c.knownRevision(rev) {
+		tc.error(schema.CodeUnknownRevision, schema.Path{"spec", "revision"}, "unknown revision or tag %q (%s)", rev, c.revisionChoices())
+	}
+	tc.checkNamespaces()
+	tc.checkOwners()
+	tc.checkServices()
+	tc.checkEgress()
+}
+
+func (c *tenantChecker) checkNamespaces() {
+	spec := c.tenant.Spec
+	reserved := c.reservedNamespaces()
+	for i, ns := range spec.Namespaces {
+		path := schema.Path{"spec", "namespaces"}.Child(i)
+		name := path.Child("name")
+		prev, taken := c.claims.namespaces[ns.Name]
+		switch {
+		case c.mine[ns.Name]:
+			c.error(schema.CodeDuplicateNamespace, name, "namespace %q is listed twice", ns.Name)
+		case taken:
+			c.error(schema.CodeNamespaceOwned, name, "namespace %q is already owned by %s", ns.Name, prev)
+		case reserved[ns.Name] != "":
+			c.error(schema.CodeReservedNamespace, name, "namespace %q is %s: tenants cannot own it", ns.Name, reserved[ns.Name])
+		case strings.HasPrefix(ns.Name, "kube-"):
+			c.error(schema.CodeReservedNamespace, name, "namespace %q is a Kubernetes system namespace: tenants cannot own kube-* namespaces", ns.Name)
+		default:
+			c.claims.namespaces[ns.Name] = claim{c.tenant, name}
+		}
+		c.mine[ns.Name] = true
+		if ns.Revision != spec.Revision && !c.knownRevision(ns.Revision) {
+			c.error(schema.CodeUnknownRevision, path.Child("revision"), "unknown revision or tag %q (%s)", ns.Revision, c.revisionChoices())
+		}
+	}
+}
+
+func (c *tenantChecker) checkOwners() {
+	for i, o := range c.tenant.Spec.Owners {
+		path := schema.Path{"spec", "owners"}.Child(i)
+		switch {
+		case o.Kind == schema.OwnerServiceAccount && o.Namespace == "":
+			c.error(schema.CodeOwnerNamespace, path, "a ServiceAccount owner needs its namespace")
+		case o.Kind != schema.OwnerServiceAccount && o.Namespace != "":
+			c.error(schema.CodeOwnerNamespace, path.Child("namespace"), "a %s has no namespace: only ServiceAccount owners take one", o.Kind)
+		}
+	}
+}
+
+// checkHome refuses an entry in a namespace the tenant does not list.
+func (c *tenantChecker) checkHome(path schema.Path, ns string) {
+	if !c.mine[ns] {
+		c.error(schema.CodeForeignNamespace, path.Child("namespace"), "namespace %q is not one of this tenant's namespaces (%s)", ns, c.namespaceList())
+	}
+}
+
+func (c *tenantChecker) namespaceList() string {
+	names := make([]string, len(c.tenant.Spec.Namespaces))
+	for i, ns := range c.tenant.Spec.Namespaces {
+		names[i] = ns.Name
+	}
+	return strings.Join(names, ", ")
+}
