@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes buildah and podman usable on a CI machine without a Docker engine:
 # installs Debian's packages when missing and writes the configuration they
-# need there (see ../shared/design/ARCHITECTURE.md): vfs storage, runc with
+# need there (probed on the project's CI machines): vfs storage, runc with
 # cgroupfs, and ulimits low enough for setrlimit to succeed in a container.
 set -euo pipefail
 

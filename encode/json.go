@@ -74,11 +74,8 @@ func (d *jsonDecoder) value() (any, error) {
 }
 
 func (d *jsonDecoder) object() (any, error) {
-	d.pos++ // {
 	m := map[string]any{}
-	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		d.pos++
+	if d.opened('}') {
 		return m, nil
 	}
 	for {
@@ -101,28 +98,15 @@ func (d *jsonDecoder) object() (any, error) {
 			return nil, err
 		}
 		m[key] = v
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, d.errorf("unexpected end in object")
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return m, nil
-		default:
-			return nil, d.errorf("expected ',' or '}'")
+		if done, err := d.separator('}', "object"); done || err != nil {
+			return m, err
 		}
 	}
 }
 
 func (d *jsonDecoder) array() (any, error) {
-	d.pos++ // [
 	l := []any{}
-	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
+	if d.opened(']') {
 		return l, nil
 	}
 	for {
@@ -132,20 +116,40 @@ func (d *jsonDecoder) array() (any, error) {
 			return nil, err
 		}
 		l = append(l, v)
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, d.errorf("unexpected end in array")
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			return l, nil
-		default:
-			return nil, d.errorf("expected ',' or ']'")
+		if done, err := d.separator(']', "array"); done || err != nil {
+			return l, err
 		}
 	}
+}
+
+// opened steps over an object's or array's opening byte and tells whether
+// the closing one follows at once (it is stepped over too).
+func (d *jsonDecoder) opened(closing byte) (empty bool) {
+	d.pos++
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == closing {
+		d.pos++
+		return true
+	}
+	return false
+}
+
+// separator reads what follows a member of an object or array: ',' (more
+// to come) or the closing byte (done).
+func (d *jsonDecoder) separator(closing byte, in string) (done bool, err error) {
+	d.space()
+	if d.pos >= len(d.data) {
+		return false, d.errorf("unexpected end in %s", in)
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case closing:
+		d.pos++
+		return true, nil
+	}
+	return false, d.errorf("expected ',' or '%c'", closing)
 }
 
 // string reads a JSON string; ASCII strings without escapes, nearly all of

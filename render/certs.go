@@ -58,24 +58,13 @@ func vaultIssuer(c *spec.Certificates, ns string) []Object {
 		TypeMeta:   typeServiceAccount,
 		ObjectMeta: objectMeta(ns, v.ServiceAccount),
 	}
-	role := &rbacv1.Role{
-		TypeMeta:   typeRole,
-		ObjectMeta: objectMeta(ns, tokenRequest),
-		Rules: []rbacv1.PolicyRule{{
-			APIGroups:     []string{""},
-			Resources:     []string{"serviceaccounts/token"},
-			ResourceNames: []string{v.ServiceAccount},
-			Verbs:         []string{"create"},
-		}},
-	}
-	binding := &rbacv1.RoleBinding{
-		TypeMeta:   typeRoleBinding,
-		ObjectMeta: objectMeta(ns, tokenRequest),
-		Subjects: []rbacv1.Subject{{
-			Kind: rbacv1.ServiceAccountKind, Name: c.CertManager.ServiceAccount, Namespace: c.CertManager.Namespace,
-		}},
-		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: tokenRequest},
-	}
+	// cert-manager may request that account's short-lived tokens, and nothing else
+	rbac := grantToServiceAccount(ns, tokenRequest, rbacv1.PolicyRule{
+		APIGroups:     []string{""},
+		Resources:     []string{"serviceaccounts/token"},
+		ResourceNames: []string{v.ServiceAccount},
+		Verbs:         []string{"create"},
+	}, c.CertManager.Namespace, c.CertManager.ServiceAccount)
 	issuer := &cmapi.Issuer{
 		TypeMeta:   typeIssuer,
 		ObjectMeta: objectMeta(ns, c.Issuer.Name),
@@ -89,7 +78,7 @@ func vaultIssuer(c *spec.Certificates, ns string) []Object {
 			}},
 		}}},
 	}
-	return []Object{sa, role, binding, issuer}
+	return append(append([]Object{sa}, rbac...), issuer)
 }
 
 // serverCertificate requests the exposed host's certificate into the

@@ -77,21 +77,11 @@ func cniPodSecurityPolicy(m *spec.MeshSpec) []Object {
 			AllowedHostPaths:         []pspAllowedPath{{PathPrefix: "/etc/cni/net.d"}, {PathPrefix: "/opt/cni/bin"}},
 		},
 	}
-	role := &rbacv1.Role{
-		TypeMeta:   typeRole,
-		ObjectMeta: objectMeta(ns, cniPolicyName),
-		Rules: []rbacv1.PolicyRule{{
-			APIGroups:     []string{"policy"},
-			Resources:     []string{"podsecuritypolicies"},
-			ResourceNames: []string{cniPolicyName},
-			Verbs:         []string{"use"},
-		}},
-	}
-	binding := &rbacv1.RoleBinding{
-		TypeMeta:   typeRoleBinding,
-		ObjectMeta: objectMeta(ns, cniPolicyName),
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: cniServiceAccount, Namespace: ns}},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: cniPolicyName},
-	}
-	return []Object{psp, role, binding}
+	rbac := grantToServiceAccount(ns, cniPolicyName, rbacv1.PolicyRule{
+		APIGroups:     []string{"policy"},
+		Resources:     []string{"podsecuritypolicies"},
+		ResourceNames: []string{cniPolicyName},
+		Verbs:         []string{"use"},
+	}, ns, cniServiceAccount)
+	return append([]Object{psp}, rbac...)
 }

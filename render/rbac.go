@@ -43,3 +43,20 @@ func tenantEdgeBinding(m *spec.MeshSpec, t *spec.Tenant) []Object {
 	}
 	return []Object{rb}
 }
+
+// grantToServiceAccount is a Role named name in ns with one rule, and the
+// RoleBinding of the same name that grants it to a ServiceAccount.
+func grantToServiceAccount(ns, name string, rule rbacv1.PolicyRule, saNamespace, sa string) []Object {
+	role := &rbacv1.Role{
+		TypeMeta:   typeRole,
+		ObjectMeta: objectMeta(ns, name),
+		Rules:      []rbacv1.PolicyRule{rule},
+	}
+	binding := &rbacv1.RoleBinding{
+		TypeMeta:   typeRoleBinding,
+		ObjectMeta: objectMeta(ns, name),
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: sa, Namespace: saNamespace}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+	}
+	return []Object{role, binding}
+}

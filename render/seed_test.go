@@ -11,10 +11,10 @@ import (
 	"github.com/meshwright/meshwright/schema/load"
 )
 
-// seedObjects are the YAML objects of the seed (shared/seed/istio-reference-
-// architecture.md) as the reference example must render them: the seed's
-// fields and values, written by hand, with today's API versions and API.md's
-// names. Each is compared field by field with the rendered object (metadata
+// seedObjects are the YAML objects of the seed (the 2021 Istio reference
+// architecture this product implements) as the reference example must
+// render them: the seed's fields and values, written by hand, with today's
+// API versions and the names of docs/api.md. Each is compared field by field with the rendered object (metadata
 // name and namespace, and the whole spec or top-level fields given).
 var seedObjects = []struct {
 	section string

@@ -47,9 +47,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func renderCommand(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("render", flag.ContinueOnError)
+// flagSet holds a command's flags; it reports their misuse on stderr.
+func flagSet(command string, stderr io.Writer) *flag.FlagSet {
+	flags := flag.NewFlagSet(command, flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	return flags
+}
+
+func renderCommand(args []string, stdout, stderr io.Writer) int {
+	flags := flagSet("render", stderr)
 	dir := flags.String("o", "", "write one file per object under `DIR` instead of a stream to stdout")
 	if err := flags.Parse(args); err != nil {
 		return exitUsage
@@ -66,6 +72,12 @@ func renderCommand(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	out, err := encode.Stream(objs)
+	return printOutput(stdout, stderr, out, err)
+}
+
+// printOutput writes what a command made to stdout; an error making it, or
+// writing it, is exit status 1.
+func printOutput(stdout, stderr io.Writer, out []byte, err error) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "meshwright: %v\n", err)
 		return exitError

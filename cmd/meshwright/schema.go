@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -19,8 +18,7 @@ var schemaFormats = map[string]func() ([]byte, error){
 // schemaCommand prints the input schema for editors (yaml-language-server)
 // and pipelines.
 func schemaCommand(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("schema", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := flagSet("schema", stderr)
 	format := flags.String("format", "jsonschema", "`FORMAT` of the schema: jsonschema (draft 2020-12) or openapi (3.1)")
 	if err := flags.Parse(args); err != nil {
 		return exitUsage
@@ -31,13 +29,5 @@ func schemaCommand(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	out, err := generate()
-	if err != nil {
-		fmt.Fprintf(stderr, "meshwright: generating the schema: %v\n", err)
-		return exitError
-	}
-	if _, err := stdout.Write(out); err != nil {
-		fmt.Fprintf(stderr, "meshwright: writing output: %v\n", err)
-		return exitError
-	}
-	return exitOK
+	return printOutput(stdout, stderr, out, err)
 }

@@ -44,7 +44,7 @@ spec:
     - {name: outside, host: api.payments.example.net}
 `
 
-// TestDefaults checks every default API.md promises on a spec that sets
+// TestDefaults checks every default docs/api.md promises on a spec that sets
 // only what is required.
 func TestDefaults(t *testing.T) {
 	spec, err := Parse(schema.File{Path: "mesh.yaml", Data: []byte(minimalMesh)}, schema.File{Path: "tenant.yaml", Data: []byte(minimalTenant)})

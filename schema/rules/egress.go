@@ -7,12 +7,7 @@ func (c *tenantChecker) checkEgress() {
 	seen := map[string]bool{}
 	for i, e := range c.tenant.Spec.Egress {
 		path := schema.Path{"spec", "egress"}.Child(i)
-		c.checkHome(path, e.Namespace)
-		if key := e.Namespace + "/" + e.Name; seen[key] {
-			c.error(schema.CodeDuplicateEntry, path.Child("name"), "egress %q is listed twice in namespace %q", e.Name, e.Namespace)
-		} else {
-			seen[key] = true
-		}
+		c.checkEntry(path, "egress", e.Namespace, e.Name, seen)
 		switch {
 		case len(gws) == 0:
 			c.error(schema.CodeNoEgressGateway, path, "egress needs an egress gateway: the Mesh defines none in spec.gateways.egress")

@@ -11,12 +11,7 @@ func (c *tenantChecker) checkServices() {
 	seen := map[string]bool{}
 	for i, s := range c.tenant.Spec.Services {
 		path := schema.Path{"spec", "services"}.Child(i)
-		c.checkHome(path, s.Namespace)
-		if key := s.Namespace + "/" + s.Name; seen[key] {
-			c.error(schema.CodeDuplicateEntry, path.Child("name"), "service %q is listed twice in namespace %q", s.Name, s.Namespace)
-		} else {
-			seen[key] = true
-		}
+		c.checkEntry(path, "service", s.Namespace, s.Name, seen)
 		if s.Ingress == nil {
 			if s.Authorization != nil {
 				c.error(schema.CodeAuthorizationNoEdge, path.Child("authorization"), "authorization applies to requests through an ingress gateway: service %q has no ingress", s.Name)

@@ -70,10 +70,17 @@ func (c *tenantChecker) checkOwners() {
 	}
 }
 
-// checkHome refuses an entry in a namespace the tenant does not list.
-func (c *tenantChecker) checkHome(path schema.Path, ns string) {
+// checkEntry refuses a service or egress entry (what) in a namespace the
+// tenant does not list, or listed twice in its namespace; seen holds the
+// entries of that kind so far.
+func (c *tenantChecker) checkEntry(path schema.Path, what, ns, name string, seen map[string]bool) {
 	if !c.mine[ns] {
 		c.error(schema.CodeForeignNamespace, path.Child("namespace"), "namespace %q is not one of this tenant's namespaces (%s)", ns, c.namespaceList())
+	}
+	if key := ns + "/" + name; seen[key] {
+		c.error(schema.CodeDuplicateEntry, path.Child("name"), "%s %q is listed twice in namespace %q", what, name, ns)
+	} else {
+		seen[key] = true
 	}
 }
 
