@@ -11,8 +11,8 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright"
+	"github.com/meshwright/meshwright/render"
 )
 
 // trickyStrings are strings a YAML parser could read as something else, or

@@ -13,10 +13,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/meshwright/meshwright/internal/specgen"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
 	"github.com/meshwright/meshwright/schema/load"
-	"github.com/meshwright/meshwright/internal/specgen"
 )
 
 // TestSecurityProperties renders many generated valid specs (varied Mesh
