@@ -6,7 +6,7 @@ BIN := bin/meshwright
 TOOLS := $(CURDIR)/.cache/bin
 EXAMPLE ?= examples/reference-architecture/spec
 
-.PHONY: all build render test unit golden vet clean tools bench image containers conformance
+.PHONY: all build render test unit golden docs vet clean tools bench image containers conformance
 
 # Pinned tool versions: the versions the product's go.mod pins (see README, Development).
 KUSTOMIZE := $(TOOLS)/kustomize
@@ -46,6 +46,11 @@ golden: $(KUSTOMIZE)
 	$(GO) test . -run 'TestGolden|TestRefusals|TestWarnings'
 	$(GO) test ./e2e -run 'TestKustomizeOverlays' -update
 	$(GO) test ./e2e -run 'TestKustomizeOverlays'
+
+## docs: regenerate docs/diagnostics.md (schema/codes.go) and docs/api.md (schema/cueschema/*.cue); review the diff
+docs:
+	$(GO) test ./schema -run TestDiagnosticsReference -update
+	$(GO) test ./schema/jsonschema -run TestReferenceIsCurrent -update
 
 tools: $(KUSTOMIZE) $(ISTIOCTL)
 
