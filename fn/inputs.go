@@ -226,32 +226,8 @@ func (d *sourceDocument) locate(p schema.Path) (int, int) {
 	if yamlv3.Unmarshal([]byte(d.text), &root) != nil || len(root.Content) == 0 {
 		return 0, 0
 	}
-	node, at := root.Content[0], root.Content[0]
-	for _, seg := range p {
-		next := childNode(node, seg)
-		if next == nil {
-			break
-		}
-		at, node = next[0], next[1]
-	}
-	return at.Line + d.line - 1, at.Column
-}
-
-// childNode returns the key (or item) and value nodes of one path segment.
-func childNode(n *yamlv3.Node, seg string) []*yamlv3.Node {
-	switch n.Kind {
-	case yamlv3.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == seg {
-				return n.Content[i : i+2]
-			}
-		}
-	case yamlv3.SequenceNode:
-		if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(n.Content) {
-			return []*yamlv3.Node{n.Content[i], n.Content[i]}
-		}
-	}
-	return nil
+	line, col := schema.NewOrigin("", d.index, root.Content[0]).Position(p)
+	return line + d.line - 1, col
 }
 
 // documentSeparator is how kyaml, and so kpt, splits files into documents
