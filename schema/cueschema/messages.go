@@ -26,10 +26,15 @@ type message struct {
 // default it tried first; a user wants to know what the field accepts.
 func diagnostics(doc Document, err error) []schema.Diagnostic {
 	type issue struct {
-		msgs      []message
-		fallback  []message // said only when nothing better is known
-		conflicts []string  // the accepted values of an enum the input missed
-		got       string
+		msgs       []message
+		mismatches []mismatch // one per alternative of another type
+		fallback   []message  // said only when nothing better is known
+		conflicts  []string   // the accepted values of an enum the input missed
+		got        string
+		// listDefault: the fallback is a default list's element that the
+		// input has and the default has not; another issue anywhere in the
+		// list explains it better.
+		listDefault bool
 	}
 	issues := map[string]*issue{}
 	var order []string
@@ -51,10 +56,18 @@ func diagnostics(doc Document, err error) []schema.Diagnostic {
 		case strings.Contains(msg, "errors in empty disjunction"), strings.Contains(msg, "(type _|_)"):
 			// a summary, or a consequence of an error reported on its own
 		case format == "conflicting values %s and %s (mismatched types %s and %s)" && len(args) == 4:
-			is.msgs = append(is.msgs, message{schema.CodeWrongType, mismatchedTypes(args)})
+			// CUE names the input's value first here, the schema's type second
+			is.mismatches = append(is.mismatches, mismatch{got: fmt.Sprint(args[0]), gotType: fmt.Sprint(args[2]), want: fmt.Sprint(args[3])})
 		case format == "conflicting values %s and %s" && len(args) == 2:
-			is.conflicts = append(is.conflicts, fmt.Sprint(args[1]))
-			is.got = fmt.Sprint(args[0])
+			// and here the schema's value first, the input's second: the
+			// validator unifies the definition with the document
+			is.conflicts = append(is.conflicts, fmt.Sprint(args[0]))
+			is.got = fmt.Sprint(args[1])
+		case msg == "field not allowed" && len(p) > 0 && isIndex(p[len(p)-1]):
+			// an element beyond a default list's length (egress: *[]): the
+			// default was tried and did not fit, not the user's mistake
+			is.fallback = append(is.fallback, message{schema.CodeUnknownField, msg})
+			is.listDefault = true
 		case strings.HasPrefix(msg, "incompatible list lengths (0 and"):
 			is.fallback = append(is.fallback, message{schema.CodeEmpty, "must list at least one item"})
 		case strings.HasPrefix(msg, "incompatible list lengths"):
@@ -74,15 +87,23 @@ func diagnostics(doc Document, err error) []schema.Diagnostic {
 		msgs := is.msgs
 		switch {
 		case len(msgs) > 0:
+			// a constraint failed on a value of the right type: the type
+			// mismatches of a disjunction's other alternatives are noise
+		case len(is.mismatches) > 0:
+			msgs = []message{{schema.CodeWrongType, mismatchedTypes(is.mismatches)}}
 		case len(is.conflicts) > 1:
 			sort.Strings(is.conflicts)
 			msgs = []message{{schema.CodeNotAllowed, fmt.Sprintf("must be one of %s (got %s)", strings.Join(dedupe(is.conflicts), ", "), is.got)}}
 		case len(is.conflicts) == 1:
 			msgs = []message{{schema.CodeNotAllowed, fmt.Sprintf("must be %s (got %s)", is.conflicts[0], is.got)}}
+		case is.listDefault:
+			if !hasOtherBelow(issues, strings.Join(p[:len(p)-1], "\x00"), key) {
+				msgs = is.fallback
+			}
 		case !hasDeeper(issues, key):
 			msgs = is.fallback
 		}
-		for _, m := range firstPerKind(dedupe(msgs)) {
+		for _, m := range emptyWins(dedupe(msgs)) {
 			diags = append(diags, doc.locate(m.code, p, m.text))
 		}
 	}
@@ -104,10 +125,29 @@ func hasDeeper[V any](issues map[string]V, key string) bool {
 	return false
 }
 
-// mismatchedTypes explains a value of the wrong type. CUE names the input's
-// value first, the schema's constraint second.
-func mismatchedTypes(args []any) string {
-	got, gotType, want := shorten(fmt.Sprint(args[0])), fmt.Sprint(args[2]), fmt.Sprint(args[3])
+// hasOtherBelow tells whether an issue other than key's sits below scope.
+func hasOtherBelow[V any](issues map[string]V, scope, key string) bool {
+	for k := range issues {
+		if k != key && strings.HasPrefix(k, scope+"\x00") {
+			return true
+		}
+	}
+	return false
+}
+
+// mismatch is one alternative's complaint about a value of the wrong type.
+type mismatch struct{ got, gotType, want string }
+
+// mismatchedTypes explains a value of the wrong type, naming every type the
+// alternatives of the field accept.
+func mismatchedTypes(ms []mismatch) string {
+	var wants []string
+	for _, m := range ms {
+		wants = append(wants, m.want)
+	}
+	sort.Strings(wants)
+	wants = dedupe(wants)
+	got, gotType, want := shorten(ms[0].got), ms[0].gotType, strings.Join(wants, " or ")
 	msg := fmt.Sprintf("expected %s, got %s %s", want, gotType, got)
 	if got == gotType { // null
 		msg = fmt.Sprintf("expected %s, got %s", want, gotType)
@@ -127,27 +167,28 @@ func shorten(s string) string {
 	return s[:max] + "..."
 }
 
-// firstPerKind keeps one message about a type mismatch and one about an
-// empty value: the other alternatives of a disjunction repeat them.
-func firstPerKind(msgs []message) []message {
-	var out []message
-	var sawType, sawEmpty bool
+// emptyWins says only "must not be empty" when a value is empty: the other
+// alternatives of a disjunction (a default, a pattern) only restate it.
+func emptyWins(msgs []message) []message {
 	for _, m := range msgs {
-		switch {
-		case m.code == schema.CodeWrongType:
-			if sawType {
-				continue
-			}
-			sawType = true
-		case m.text == mustNotBeEmpty:
-			sawEmpty = true
+		if m.text == mustNotBeEmpty {
+			return []message{m}
 		}
-		out = append(out, m)
 	}
-	if sawEmpty {
-		return []message{{schema.CodeEmpty, mustNotBeEmpty}}
+	return msgs
+}
+
+// isIndex tells whether a path segment is a list index.
+func isIndex(s string) bool {
+	if s == "" {
+		return false
 	}
-	return out
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func dedupe[T comparable](s []T) []T {
@@ -174,6 +215,8 @@ var patternNames = map[string]string{
 	`^https?://`:                                 "must be an http:// or https:// URL",
 	`^/`:                                         "must be an absolute path",
 	`^[0-9a-fA-F:.]+/[0-9]{1,3}$`:                "must be a network in CIDR notation, e.g. 10.0.0.0/8",
+	`^[a-z0-9]([-a-z0-9._:]*[a-z0-9])?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`: "must be an image registry and path such as registry.example.com/istio: lowercase letters, digits, '-', '.' and '_', a :port, path segments separated by '/'",
+	`^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$`:                 "must be a Kubernetes quantity such as 500m, 128Mi or 2",
 }
 
 // boundWords are ordered so that ">=" is tried before ">".

@@ -56,6 +56,9 @@ func (c *checker) checkRevisions() {
 		{"defaultRevision", cp.DefaultRevision},
 		{"gatewayRevision", cp.GatewayRevision},
 	} {
+		if field.name == "gatewayRevision" && field.value == cp.DefaultRevision {
+			continue // inherited (or repeated): its defaultRevision is reported
+		}
 		if !c.knownRevision(field.value) {
 			c.meshError(schema.CodeUnknownRevision, path.Child(field.name), "unknown revision or tag %q (%s)", field.value, c.revisionChoices())
 		}

@@ -23,7 +23,9 @@ func (c *checker) checkTenant(t *schema.Tenant) {
 	if prev, dup := c.claims.tenants.claim(t.Metadata.Name, t, name); dup {
 		tc.error(schema.CodeDuplicateTenant, name, "tenant %q is defined twice (first: %s)", t.Metadata.Name, prev)
 	}
-	if rev := t.Spec.Revision; rev != "" && !c.knownRevision(rev) {
+	// a revision inherited from (or equal to) the Mesh's defaultRevision is
+	// the Mesh's to answer for: reported there, not in every tenant
+	if rev := t.Spec.Revision; rev != "" && rev != c.mesh.Spec.ControlPlane.DefaultRevision && !c.knownRevision(rev) {
 		tc.error(schema.CodeUnknownRevision, schema.Path{"spec", "revision"}, "unknown revision or tag %q (%s)", rev, c.revisionChoices())
 	}
 	tc.checkNamespaces()
