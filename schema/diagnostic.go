@@ -156,6 +156,10 @@ func (p Path) String() string {
 	return b.String()
 }
 
+// EndsInIndex tells whether the path names an element of a list.
+func (p Path) EndsInIndex() bool { return len(p) > 0 && isIndex(p[len(p)-1]) }
+
+// isIndex tells whether a path segment is a list index.
 func isIndex(s string) bool {
 	if s == "" {
 		return false

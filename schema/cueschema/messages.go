@@ -63,7 +63,7 @@ func diagnostics(doc Document, err error) []schema.Diagnostic {
 			// validator unifies the definition with the document
 			is.conflicts = append(is.conflicts, fmt.Sprint(args[0]))
 			is.got = fmt.Sprint(args[1])
-		case msg == "field not allowed" && len(p) > 0 && isIndex(p[len(p)-1]):
+		case msg == "field not allowed" && schema.Path(p).EndsInIndex():
 			// an element beyond a default list's length (egress: *[]): the
 			// default was tried and did not fit, not the user's mistake
 			is.fallback = append(is.fallback, message{schema.CodeUnknownField, msg})
@@ -176,19 +176,6 @@ func emptyWins(msgs []message) []message {
 		}
 	}
 	return msgs
-}
-
-// isIndex tells whether a path segment is a list index.
-func isIndex(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func dedupe[T comparable](s []T) []T {
