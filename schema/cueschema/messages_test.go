@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/meshwright/meshwright/internal/yamlpatch"
 	"github.com/meshwright/meshwright/schema"
 )
 
@@ -387,55 +388,21 @@ func testValidator(t *testing.T) *Validator {
 // reparsed YAML.
 func document(t *testing.T, kind, base, patch string) Document {
 	t.Helper()
-	root := parseYAML(t, base)
+	root := yamlpatch.Mapping(t, base)
 	if strings.TrimSpace(patch) != "" {
-		mergeYAML(root, parseYAML(t, patch))
+		yamlpatch.Merge(root, yamlpatch.Mapping(t, patch))
 	}
 	text, err := yaml.Marshal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root = parseYAML(t, string(text))
+	root = yamlpatch.Mapping(t, string(text))
 	value := plain(root)
 	resource := kind
 	if md, ok := value.(map[string]any)["metadata"].(map[string]any); ok {
 		resource += fmt.Sprintf("/%v", md["name"])
 	}
 	return Document{Kind: kind, Resource: resource, Value: value, Origin: schema.NewOrigin("input.yaml", 0, root)}
-}
-
-func parseYAML(t *testing.T, text string) *yaml.Node {
-	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		t.Fatalf("%v\n%s", err, text)
-	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		t.Fatalf("not a mapping:\n%s", text)
-	}
-	return doc.Content[0]
-}
-
-func mergeYAML(dst, src *yaml.Node) {
-	for i := 0; i+1 < len(src.Content); i += 2 {
-		key, val := src.Content[i], src.Content[i+1]
-		j := 0
-		for j < len(dst.Content) && dst.Content[j].Value != key.Value {
-			j += 2
-		}
-		switch {
-		case val.Kind == yaml.ScalarNode && val.Value == "(delete)":
-			if j < len(dst.Content) {
-				dst.Content = slices.Delete(dst.Content, j, j+2)
-			}
-		case j >= len(dst.Content):
-			dst.Content = append(dst.Content, key, val)
-		case val.Kind == yaml.MappingNode && dst.Content[j+1].Kind == yaml.MappingNode:
-			mergeYAML(dst.Content[j+1], val)
-		default:
-			dst.Content[j+1] = val
-		}
-	}
 }
 
 // plain converts YAML to the values schema/load hands the validator: maps,

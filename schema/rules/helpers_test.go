@@ -2,12 +2,12 @@ package rules_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/meshwright/meshwright/internal/yamlpatch"
 	"github.com/meshwright/meshwright/schema"
 	"github.com/meshwright/meshwright/schema/load"
 )
@@ -143,49 +143,15 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 // patched merges the YAML fragment patch into the document base.
 func patched(t *testing.T, base, patch string) []byte {
 	t.Helper()
-	root := parseMapping(t, base)
+	root := yamlpatch.Mapping(t, base)
 	if strings.TrimSpace(patch) != "" {
-		mergeYAML(root, parseMapping(t, patch))
+		yamlpatch.Merge(root, yamlpatch.Mapping(t, patch))
 	}
 	out, err := yaml.Marshal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func parseMapping(t *testing.T, text string) *yaml.Node {
-	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		t.Fatalf("%v\n%s", err, text)
-	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		t.Fatalf("not a mapping:\n%s", text)
-	}
-	return doc.Content[0]
-}
-
-func mergeYAML(dst, src *yaml.Node) {
-	for i := 0; i+1 < len(src.Content); i += 2 {
-		key, val := src.Content[i], src.Content[i+1]
-		j := 0
-		for j < len(dst.Content) && dst.Content[j].Value != key.Value {
-			j += 2
-		}
-		switch {
-		case val.Kind == yaml.ScalarNode && val.Value == "(delete)":
-			if j < len(dst.Content) {
-				dst.Content = slices.Delete(dst.Content, j, j+2)
-			}
-		case j >= len(dst.Content):
-			dst.Content = append(dst.Content, key, val)
-		case val.Kind == yaml.MappingNode && dst.Content[j+1].Kind == yaml.MappingNode:
-			mergeYAML(dst.Content[j+1], val)
-		default:
-			dst.Content[j+1] = val
-		}
-	}
 }
 
 // tenant is a whole further Tenant document.

@@ -1,0 +1,47 @@
+// Package yamlpatch is test support: it lays a YAML fragment over a valid
+// base document, so a table case states only what it changes.
+package yamlpatch
+
+import (
+	"slices"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Mapping parses text, which must hold one YAML mapping.
+func Mapping(t testing.TB, text string) *yaml.Node {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("not a mapping:\n%s", text)
+	}
+	return doc.Content[0]
+}
+
+// Merge lays src over dst: mappings merge key by key, anything else
+// replaces, and the scalar "(delete)" removes the key.
+func Merge(dst, src *yaml.Node) {
+	for i := 0; i+1 < len(src.Content); i += 2 {
+		key, val := src.Content[i], src.Content[i+1]
+		j := 0
+		for j < len(dst.Content) && dst.Content[j].Value != key.Value {
+			j += 2
+		}
+		switch {
+		case val.Kind == yaml.ScalarNode && val.Value == "(delete)":
+			if j < len(dst.Content) {
+				dst.Content = slices.Delete(dst.Content, j, j+2)
+			}
+		case j >= len(dst.Content):
+			dst.Content = append(dst.Content, key, val)
+		case val.Kind == yaml.MappingNode && dst.Content[j+1].Kind == yaml.MappingNode:
+			Merge(dst.Content[j+1], val)
+		default:
+			dst.Content[j+1] = val
+		}
+	}
+}
