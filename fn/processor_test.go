@@ -19,6 +19,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/meshwright/meshwright/internal/testspec"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected.yaml and errors.txt of the cases in testdata/ from what the function returns")
@@ -154,17 +156,6 @@ func TestReaderAnnotations(t *testing.T) {
 }
 
 const (
-	fnMesh = `apiVersion: meshwright.dev/v1alpha1
-kind: Mesh
-metadata:
-  name: platform
-spec:
-  domain: example.com
-  controlPlane:
-    hub: registry.example.com/istio
-    revisions:
-      - version: 1.30.2
-`
 	// fnBrokenTenant has an unknown field on line 8.
 	fnBrokenTenant = `apiVersion: meshwright.dev/v1alpha1
 kind: Tenant
@@ -187,7 +178,7 @@ func TestLinesInUserFiles(t *testing.T) {
 	pkg := t.TempDir()
 	writeFile(t, filepath.Join(pkg, "tenants/shop.yaml"), fnBrokenTenant)
 	// the Tenant as the second document of a file, after a comment
-	writeFile(t, filepath.Join(pkg, "all.yaml"), "# all inputs\n"+fnMesh+"---\n"+fnBrokenTenant)
+	writeFile(t, filepath.Join(pkg, "all.yaml"), "# all inputs\n"+testspec.Mesh+"---\n"+fnBrokenTenant)
 	t.Chdir(pkg) // kustomize's origin paths are relative to where it runs the function
 	patched := strings.Replace(fnBrokenTenant, "spec:\n", "spec:\n  owners: []\n", 1)
 
@@ -253,7 +244,7 @@ func TestLinesInUserFiles(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			input := resourceList(t, annotated(t, fnMesh, tt.mesh), annotated(t, tt.tenant, tt.tenantAnn))
+			input := resourceList(t, annotated(t, testspec.Mesh, tt.mesh), annotated(t, tt.tenant, tt.tenantAnn))
 			out, err := execute(input)
 			if err == nil {
 				t.Fatal("the function did not fail")

@@ -20,7 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/meshwright/meshwright/internal/yamlpatch"
+	"github.com/meshwright/meshwright/internal/testspec"
 	"github.com/meshwright/meshwright/schema"
 )
 
@@ -159,29 +159,6 @@ import "strings"
 	notA?:    !="a"
 	unnamed?: =~"^x+$"
 })
-`
-
-const baseMesh = `
-apiVersion: meshwright.dev/v1alpha1
-kind: Mesh
-metadata:
-  name: platform
-spec:
-  domain: example.com
-  controlPlane:
-    hub: registry.example.com/istio
-    revisions:
-      - version: 1.30.2
-`
-
-const baseTenant = `
-apiVersion: meshwright.dev/v1alpha1
-kind: Tenant
-metadata:
-  name: shop
-spec:
-  namespaces:
-    - name: shop
 `
 
 // certificates is a valid spec.certificates block for patches to change.
@@ -325,9 +302,9 @@ func TestMessages(t *testing.T) {
 			var out any
 			switch tc.kind {
 			case schema.KindMesh:
-				base, out = baseMesh, &schema.Mesh{}
+				base, out = testspec.Mesh, &schema.Mesh{}
 			case schema.KindTenant:
-				base, out = baseTenant, &schema.Tenant{}
+				base, out = testspec.Tenant, &schema.Tenant{}
 			case "Test":
 				v, base, out = test, "{}", &map[string]any{}
 			default:
@@ -388,15 +365,15 @@ func testValidator(t *testing.T) *Validator {
 // reparsed YAML.
 func document(t *testing.T, kind, base, patch string) Document {
 	t.Helper()
-	root := yamlpatch.Mapping(t, base)
+	root := testspec.Mapping(t, base)
 	if strings.TrimSpace(patch) != "" {
-		yamlpatch.Merge(root, yamlpatch.Mapping(t, patch))
+		testspec.Merge(root, testspec.Mapping(t, patch))
 	}
 	text, err := yaml.Marshal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root = yamlpatch.Mapping(t, string(text))
+	root = testspec.Mapping(t, string(text))
 	value := plain(root)
 	resource := kind
 	if md, ok := value.(map[string]any)["metadata"].(map[string]any); ok {

@@ -7,7 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/meshwright/meshwright/internal/yamlpatch"
+	"github.com/meshwright/meshwright/internal/testspec"
 	"github.com/meshwright/meshwright/schema"
 	"github.com/meshwright/meshwright/schema/load"
 )
@@ -18,18 +18,7 @@ import (
 
 // baseMesh is valid and exercises the gateways and certificates the
 // tenant rules refer to.
-const baseMesh = `
-apiVersion: meshwright.dev/v1alpha1
-kind: Mesh
-metadata:
-  name: platform
-spec:
-  domain: example.com
-  controlPlane:
-    hub: registry.example.com/istio
-    revisions:
-      - version: 1.30.2
-  gateways:
+const baseMesh = testspec.Mesh + `  gateways:
     egress:
       - name: istio-egressgateway
   certificates:
@@ -143,9 +132,9 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 // patched merges the YAML fragment patch into the document base.
 func patched(t *testing.T, base, patch string) []byte {
 	t.Helper()
-	root := yamlpatch.Mapping(t, base)
+	root := testspec.Mapping(t, base)
 	if strings.TrimSpace(patch) != "" {
-		yamlpatch.Merge(root, yamlpatch.Mapping(t, patch))
+		testspec.Merge(root, testspec.Mapping(t, patch))
 	}
 	out, err := yaml.Marshal(root)
 	if err != nil {

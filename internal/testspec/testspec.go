@@ -1,6 +1,7 @@
-// Package yamlpatch is test support: it lays a YAML fragment over a valid
-// base document, so a table case states only what it changes.
-package yamlpatch
+// Package testspec is test support: minimal valid inputs, and a way to lay
+// a YAML fragment over a valid base document, so a table case states only
+// what it changes.
+package testspec
 
 import (
 	"slices"
@@ -8,6 +9,29 @@ import (
 
 	"go.yaml.in/yaml/v3"
 )
+
+// Mesh is a valid Mesh with only its required fields.
+const Mesh = `apiVersion: meshwright.dev/v1alpha1
+kind: Mesh
+metadata:
+  name: platform
+spec:
+  domain: example.com
+  controlPlane:
+    hub: registry.example.com/istio
+    revisions:
+      - version: 1.30.2
+`
+
+// Tenant is a valid Tenant with one namespace.
+const Tenant = `apiVersion: meshwright.dev/v1alpha1
+kind: Tenant
+metadata:
+  name: shop
+spec:
+  namespaces:
+    - name: shop
+`
 
 // Mapping parses text, which must hold one YAML mapping.
 func Mapping(t testing.TB, text string) *yaml.Node {
