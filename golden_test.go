@@ -14,6 +14,7 @@ import (
 	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
+	"github.com/meshwright/meshwright/schema/load"
 )
 
 // goldenCases are the directories holding spec/ (input) and rendered/ (the
@@ -202,5 +203,13 @@ func TestCanaryUpgradeDiff(t *testing.T) {
 		if !strings.Contains(iop, s) {
 			t.Errorf("after: the 1.31.0 IstioOperator lacks %q", s)
 		}
+	}
+}
+
+// TestRenderedTreesAreNotInput: the loader recognises the trees the encoder
+// writes by their manifest.
+func TestRenderedTreesAreNotInput(t *testing.T) {
+	if encode.ManifestName != load.RenderedTreeManifest {
+		t.Errorf("encode writes %q, load skips directories holding %q", encode.ManifestName, load.RenderedTreeManifest)
 	}
 }

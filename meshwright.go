@@ -31,6 +31,7 @@ func Render(files []schema.File) ([]render.Object, schema.Diagnostics) {
 	return objs, diags
 }
 
-// ReadFiles reads input files and directories (recursively, *.yaml and
-// *.yml in lexical order) for Render.
+// ReadFiles reads input files and directories for Render: recursively,
+// *.yaml and *.yml in lexical order, leaving out hidden directories and
+// rendered trees (those holding a .meshwright-files manifest).
 func ReadFiles(paths ...string) ([]schema.File, error) { return load.ReadFiles(paths...) }

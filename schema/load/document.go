@@ -7,8 +7,11 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
+	goccy "github.com/goccy/go-yaml"
+	goccyparser "github.com/goccy/go-yaml/parser"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/meshwright/meshwright/schema"
@@ -54,7 +57,7 @@ func splitDocuments(file string, data []byte) ([]*document, []schema.Diagnostic)
 			return docs, diags
 		}
 		if err != nil {
-			return docs, append(diags, syntaxDiagnostic(file, index, err))
+			return docs, append(diags, syntaxDiagnostic(file, index, data, err))
 		}
 		doc, ds := newDocument(file, index, &root)
 		diags = append(diags, ds...)
@@ -83,13 +86,41 @@ func invalidUTF8(file string, data []byte) schema.Diagnostic {
 	return schema.Diagnostic{Severity: schema.SeverityError, Code: schema.CodeInvalidUTF8, File: file, Line: line, Column: col, Message: "file is not valid UTF-8"}
 }
 
-func syntaxDiagnostic(file string, index int, err error) schema.Diagnostic {
+// syntaxDiagnostic locates a YAML syntax error. yaml.v3's own message
+// names the line where the enclosing construct started, one too early, and
+// no column; a second parser that reports the offending token places it,
+// with yaml.v3's message kept when that parser accepts the file.
+func syntaxDiagnostic(file string, index int, data []byte, err error) schema.Diagnostic {
 	d := schema.Diagnostic{Severity: schema.SeverityError, Code: schema.CodeInvalidYAML, File: file, Index: index, Message: "invalid YAML: " + err.Error()}
 	if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
 		d.Line, _ = strconv.Atoi(m[1])
 		d.Message = "invalid YAML: " + m[2]
 	}
+	var located goccy.Error
+	if _, perr := goccyparser.ParseBytes(data, 0); errors.As(perr, &located) && located.GetToken() != nil {
+		// yaml.v3's line is never after the problem: a later position is
+		// the same problem placed better, an earlier one a disagreement
+		if pos := located.GetToken().Position; pos.Line >= d.Line {
+			d.Line, d.Column = pos.Line, pos.Column
+			d.Message = "invalid YAML: " + strings.ReplaceAll(located.GetMessage(), "\t", `\t`)
+		}
+	}
+	if indentedWithTab(data, d.Line) {
+		d.Message += " (tabs are not allowed for indentation: indent with spaces)"
+	}
 	return d
+}
+
+// indentedWithTab tells whether line (1-based) of data starts with
+// whitespace that holds a tab.
+func indentedWithTab(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	l := lines[line-1]
+	indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+	return bytes.IndexByte(indent, '\t') >= 0
 }
 
 // newDocument converts one parsed document; empty documents yield nil.

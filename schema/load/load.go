@@ -20,9 +20,9 @@ import (
 	"github.com/meshwright/meshwright/schema/rules"
 )
 
-// Load reads YAML files and directories (recursively, *.yaml and *.yml in
-// lexical order) and returns the validated Spec. On any error it returns nil
-// and an Errors holding every problem found, warnings included.
+// Load reads YAML files and directories (see ReadFiles) and returns the
+// validated Spec. On any error it returns nil and an Errors holding every
+// problem found, warnings included.
 func Load(paths ...string) (*schema.Spec, error) {
 	files, err := ReadFiles(paths...)
 	if err != nil {
@@ -31,7 +31,9 @@ func Load(paths ...string) (*schema.Spec, error) {
 	return Parse(files...)
 }
 
-// ReadFiles expands directories and reads every input file.
+// ReadFiles expands directories (recursively, *.yaml and *.yml in lexical
+// order, leaving out hidden directories and rendered trees) and reads every
+// input file.
 func ReadFiles(paths ...string) ([]schema.File, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no input files given")
@@ -66,6 +68,9 @@ func yamlFiles(root string) ([]string, error) {
 		if err != nil {
 			return err
 		}
+		if d.IsDir() && p != root && skipDir(p, d.Name()) {
+			return filepath.SkipDir
+		}
 		ext := strings.ToLower(filepath.Ext(p))
 		if !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
 			names = append(names, p)
@@ -80,6 +85,21 @@ func yamlFiles(root string) ([]string, error) {
 		return nil, fmt.Errorf("reading input: no *.yaml or *.yml files in %s", root)
 	}
 	return names, nil
+}
+
+// RenderedTreeManifest is the file meshwright render -o (encode.ManifestName)
+// keeps in a tree it writes; a directory holding it is output, not input.
+const RenderedTreeManifest = ".meshwright-files"
+
+// skipDir tells the directories a spec tree may hold that are not input:
+// hidden ones (.git, .github) and rendered trees, which would otherwise
+// yield a warning per rendered object on every run.
+func skipDir(path, name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(path, RenderedTreeManifest))
+	return err == nil
 }
 
 // Parse validates in-memory files; see Load.
