@@ -93,16 +93,23 @@ func (s *objectSet) add(origin spec.Origin, source string, objs ...Object) {
 	for _, o := range objs {
 		key := Kind(o) + "/" + o.GetNamespace() + "/" + o.GetName()
 		if prev, dup := s.owner[key]; dup {
-			d := origin.Locate(spec.SeverityError, spec.CodeRenderedNameConflict, spec.Path{"metadata", "name"}, fmt.Sprintf(
-				"renders %s %q in namespace %q, which %s renders too: rename one of them", Kind(o), o.GetName(), o.GetNamespace(), prev))
-			d.Resource = source
-			s.diags = append(s.diags, d)
+			// at both inputs, each naming the other: either may be the one a change touched
+			s.conflict(owner{source, origin}, prev, o)
+			s.conflict(prev, owner{source, origin}, o)
 			continue
 		}
 		s.owner[key] = owner{source, origin}
 		annotate(o, source)
 		s.objects = append(s.objects, o)
 	}
+}
+
+// conflict reports, at input at, that it renders o, which other renders too.
+func (s *objectSet) conflict(at, other owner, o Object) {
+	d := at.origin.Locate(spec.SeverityError, spec.CodeRenderedNameConflict, spec.Path{"metadata", "name"}, fmt.Sprintf(
+		"renders %s %q in namespace %q, which %s renders too: rename one of them", Kind(o), o.GetName(), o.GetNamespace(), other))
+	d.Resource = at.source
+	s.diags = append(s.diags, d)
 }
 
 // annotate adds the labels and annotations every rendered object carries.

@@ -18,7 +18,7 @@ func (c *tenantChecker) checkEgress() {
 			c.error(schema.CodeTLSWithoutIssuer, path.Child("tls"), "tls MUTUAL needs a client certificate issuer: the Mesh has no spec.certificates")
 		}
 		if prev, dup := c.claims.egressHosts.claim(e.Host, c.tenant, path.Child("host")); dup {
-			c.error(schema.CodeEgressHostTaken, path.Child("host"), "egress to host %q is already defined by %s", e.Host, prev)
+			c.conflict(schema.CodeEgressHostTaken, prev, path.Child("host"), e.Host, "egress to host %q is already defined by %s", "egress to host %q is also defined by %s")
 		}
 	}
 }

@@ -38,9 +38,11 @@ func TestEgressRules(t *testing.T) {
 
 		{name: "two entries of a tenant reach one host",
 			tenant: "spec: {egress: [{name: payments, host: api.payments.example.net}, {name: payments-v2, host: api.payments.example.net, port: 8443}]}",
-			want:   []want{{shop, "spec.egress[1].host", schema.CodeEgressHostTaken, `egress to host "api.payments.example.net" is already defined by Tenant/shop (tenant.yaml:`}}},
+			want: []want{{shop, "spec.egress[1].host", schema.CodeEgressHostTaken, `egress to host "api.payments.example.net" is already defined by Tenant/shop (tenant.yaml:`},
+				{shop, "spec.egress[0].host", schema.CodeEgressHostTaken, `egress to host "api.payments.example.net" is also defined by Tenant/shop (tenant.yaml:`}}},
 		{name: "two tenants reach one host",
 			extra: []string{tenant("cart", "{namespaces: [{name: cart}], egress: [{name: psp, host: api.payments.example.net}]}")},
-			want:  []want{{"Tenant/cart", "spec.egress[0].host", schema.CodeEgressHostTaken, `egress to host "api.payments.example.net" is already defined by Tenant/shop (tenant.yaml:`}}},
+			want: []want{{"Tenant/cart", "spec.egress[0].host", schema.CodeEgressHostTaken, `egress to host "api.payments.example.net" is already defined by Tenant/shop (tenant.yaml:`},
+				{shop, "spec.egress[0].host", schema.CodeEgressHostTaken, `egress to host "api.payments.example.net" is also defined by Tenant/cart (extra0.yaml:`}}},
 	})
 }

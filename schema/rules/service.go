@@ -40,7 +40,7 @@ func (c *tenantChecker) checkHost(path schema.Path, host string) {
 	domain := c.mesh.Spec.Domain
 	switch prev, dup := c.claims.hosts[host]; {
 	case dup:
-		c.error(schema.CodeHostTaken, path, "host %q is already exposed by %s", host, prev)
+		c.conflict(schema.CodeHostTaken, prev, path, host, "host %q is already exposed by %s", "host %q is also exposed by %s")
 	case !strings.HasSuffix(host, "."+domain):
 		c.error(schema.CodeHostOutsideDomain, path, "host %q is outside the Mesh domain %q", host, domain)
 	default:

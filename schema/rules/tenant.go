@@ -21,7 +21,7 @@ func (c *checker) checkTenant(t *schema.Tenant) {
 	tc := &tenantChecker{checker: c, tenant: t, mine: map[string]bool{}}
 	name := schema.Path{"metadata", "name"}
 	if prev, dup := c.claims.tenants.claim(t.Metadata.Name, t, name); dup {
-		tc.error(schema.CodeDuplicateTenant, name, "tenant %q is defined twice (first: %s)", t.Metadata.Name, prev)
+		tc.conflict(schema.CodeDuplicateTenant, prev, name, t.Metadata.Name, "tenant %q is defined twice (first: %s)", "tenant %q is defined twice (again: %s)")
 	}
 	// a revision inherited from (or equal to) the Mesh's defaultRevision is
 	// the Mesh's to answer for: reported there, not in every tenant
@@ -45,7 +45,7 @@ func (c *tenantChecker) checkNamespaces() {
 		case c.mine[ns.Name]:
 			c.error(schema.CodeDuplicateNamespace, name, "namespace %q is listed twice", ns.Name)
 		case taken:
-			c.error(schema.CodeNamespaceOwned, name, "namespace %q is already owned by %s", ns.Name, prev)
+			c.conflict(schema.CodeNamespaceOwned, prev, name, ns.Name, "namespace %q is already owned by %s", "namespace %q is also claimed by %s")
 		case reserved[ns.Name] != "":
 			c.error(schema.CodeReservedNamespace, name, "namespace %q is %s: tenants cannot own it", ns.Name, reserved[ns.Name])
 		case strings.HasPrefix(ns.Name, "kube-"):
@@ -70,6 +70,16 @@ func (c *tenantChecker) checkOwners() {
 			c.error(schema.CodeOwnerNamespace, path.Child("namespace"), "a %s has no namespace: only ServiceAccount owners take one", o.Kind)
 		}
 	}
+}
+
+// conflict reports a second claim on something unique at both places: at
+// path, naming the first claim (here), and at the first claim, naming this
+// one (there), so the conflict shows in whichever file a change touched.
+// The formats take the claimed value and the other place.
+func (c *tenantChecker) conflict(code schema.Code, first claim, path schema.Path, value, here, there string) {
+	c.error(code, path, here, value, first)
+	second := claim{c.tenant, path}
+	c.checker.error(code, first.tenant.Origin, schema.KindTenant+"/"+first.tenant.Metadata.Name, first.path, there, value, second)
 }
 
 // checkEntry refuses a service or egress entry (what) in a namespace the

@@ -16,7 +16,8 @@ func TestTenantRules(t *testing.T) {
 		// tenant names
 		{name: "two tenants share a name",
 			extra: []string{tenant("shop", "{namespaces: [{name: shop-2}]}")},
-			want:  []want{{shop, "metadata.name", schema.CodeDuplicateTenant, `tenant "shop" is defined twice (first: Tenant/shop (tenant.yaml:4))`}}},
+			want: []want{{shop, "metadata.name", schema.CodeDuplicateTenant, `tenant "shop" is defined twice (first: Tenant/shop (tenant.yaml:4))`},
+				{shop, "metadata.name", schema.CodeDuplicateTenant, `tenant "shop" is defined twice (again: Tenant/shop (extra0.yaml:3))`}}},
 
 		// revisions
 		{name: "tenant revision naming a tag passes",
@@ -39,7 +40,8 @@ func TestTenantRules(t *testing.T) {
 			want:   []want{{shop, "spec.namespaces[1].name", schema.CodeDuplicateNamespace, `namespace "shop" is listed twice`}}},
 		{name: "namespace owned by another tenant",
 			extra: []string{tenant("cart", "{namespaces: [{name: cart}, {name: shop}]}")},
-			want:  []want{{"Tenant/cart", "spec.namespaces[1].name", schema.CodeNamespaceOwned, `namespace "shop" is already owned by Tenant/shop (tenant.yaml:10)`}}},
+			want: []want{{"Tenant/cart", "spec.namespaces[1].name", schema.CodeNamespaceOwned, `namespace "shop" is already owned by Tenant/shop (tenant.yaml:10)`},
+				{shop, "spec.namespaces[0].name", schema.CodeNamespaceOwned, `namespace "shop" is also claimed by Tenant/cart (extra0.yaml:`}}},
 		{name: "control-plane namespace is reserved",
 			tenant: "spec: {namespaces: [{name: shop}, {name: istio-system}]}",
 			want:   []want{{shop, "spec.namespaces[1].name", schema.CodeReservedNamespace, `namespace "istio-system" is the control-plane namespace: tenants cannot own it`}}},
