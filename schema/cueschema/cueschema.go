@@ -9,6 +9,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -157,6 +159,11 @@ func (c *Validator) Validate(doc Document, out any) []schema.Diagnostic {
 				diags = append(diags, doc.locate(schema.CodeRequiredField, p, requiredButNotPresent))
 			}
 		}
+		for _, p := range unknownFields(c.kinds[doc.Kind], doc.Value, nil) {
+			if !reported[p.String()] {
+				diags = append(diags, doc.locate(schema.CodeUnknownField, p, fieldNotAllowed))
+			}
+		}
 		return diags
 	}
 	if err := decode(v, out); err != nil {
@@ -195,6 +202,51 @@ func missingFields(v cue.Value, depth int) []schema.Path {
 	}
 	return missing
 }
+
+// unknownFields lists the fields of value that the definition def does not
+// allow. CUE stops reporting a closed struct's unknown fields once another
+// field of that struct has an error; listing them too means one run shows
+// every problem. Only plain structs and lists are followed: where def is a
+// disjunction (int or string, a default struct or a map) nothing is listed.
+func unknownFields(def cue.Value, value any, path schema.Path) []schema.Path {
+	if len(path) > maxUnknownFieldDepth {
+		return nil
+	}
+	if op, _ := def.Expr(); op == cue.OrOp {
+		return nil
+	}
+	var unknown []schema.Path
+	switch v := value.(type) {
+	case map[string]any:
+		if def.IncompleteKind() != cue.StructKind {
+			return nil
+		}
+		for _, key := range slices.Sorted(maps.Keys(v)) {
+			sel := cue.Str(key)
+			if !def.Allows(sel) {
+				unknown = append(unknown, path.Child(key))
+				continue
+			}
+			field := def.LookupPath(cue.MakePath(sel))
+			if !field.Exists() {
+				field = def.LookupPath(cue.MakePath(sel.Optional()))
+			}
+			unknown = append(unknown, unknownFields(field, v[key], path.Child(key))...)
+		}
+	case []any:
+		if def.IncompleteKind() != cue.ListKind {
+			return nil
+		}
+		elem := def.LookupPath(cue.MakePath(cue.AnyIndex))
+		for i, item := range v {
+			unknown = append(unknown, unknownFields(elem, item, path.Child(i))...)
+		}
+	}
+	return unknown
+}
+
+// maxUnknownFieldDepth bounds the walk; the schema is not deeper.
+const maxUnknownFieldDepth = 8
 
 // valuePath is v's path inside its document (without the #Kind definition).
 func valuePath(v cue.Value) schema.Path {

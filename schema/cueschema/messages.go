@@ -63,7 +63,7 @@ func diagnostics(doc Document, err error) []schema.Diagnostic {
 			// validator unifies the definition with the document
 			is.conflicts = append(is.conflicts, fmt.Sprint(args[0]))
 			is.got = fmt.Sprint(args[1])
-		case msg == "field not allowed" && schema.Path(p).EndsInIndex():
+		case msg == fieldNotAllowed && schema.Path(p).EndsInIndex():
 			// an element beyond a default list's length (egress: *[]): the
 			// default was tried and did not fit, not the user's mistake
 			is.fallback = append(is.fallback, message{schema.CodeUnknownField, msg})
@@ -93,9 +93,9 @@ func diagnostics(doc Document, err error) []schema.Diagnostic {
 			msgs = []message{{schema.CodeWrongType, mismatchedTypes(is.mismatches)}}
 		case len(is.conflicts) > 1:
 			sort.Strings(is.conflicts)
-			msgs = []message{{schema.CodeNotAllowed, fmt.Sprintf("must be one of %s (got %s)", strings.Join(dedupe(is.conflicts), ", "), is.got)}}
+			msgs = []message{{schema.CodeNotAllowed, fmt.Sprintf("must be one of %s (got %s)%s", strings.Join(dedupe(is.conflicts), ", "), is.got, didYouMean(is.got, is.conflicts))}}
 		case len(is.conflicts) == 1:
-			msgs = []message{{schema.CodeNotAllowed, fmt.Sprintf("must be %s (got %s)", is.conflicts[0], is.got)}}
+			msgs = []message{{schema.CodeNotAllowed, fmt.Sprintf("must be %s (got %s)%s", is.conflicts[0], is.got, didYouMean(is.got, is.conflicts))}}
 		case is.listDefault:
 			if !hasOtherBelow(issues, strings.Join(p[:len(p)-1], "\x00"), key) {
 				msgs = is.fallback
@@ -112,6 +112,17 @@ func diagnostics(doc Document, err error) []schema.Diagnostic {
 		diags = append(diags, doc.locate(schema.CodeSchema, nil, err.Error()))
 	}
 	return diags
+}
+
+// didYouMean names the accepted value that got differs from only in case:
+// enumerations are case-sensitive, and "simple" for SIMPLE is the usual slip.
+func didYouMean(got string, accepted []string) string {
+	for _, a := range accepted {
+		if a != got && strings.EqualFold(a, got) {
+			return ": did you mean " + a + "?"
+		}
+	}
+	return ""
 }
 
 // hasDeeper tells whether an issue sits below key: then key's own fallback
@@ -149,8 +160,14 @@ func mismatchedTypes(ms []mismatch) string {
 	wants = dedupe(wants)
 	got, gotType, want := shorten(ms[0].got), ms[0].gotType, strings.Join(wants, " or ")
 	msg := fmt.Sprintf("expected %s, got %s %s", want, gotType, got)
-	if got == gotType { // null
-		msg = fmt.Sprintf("expected %s, got %s", want, gotType)
+	if got == gotType { // null: a key written without a value
+		msg = fmt.Sprintf("expected %s, got null", want)
+		switch want {
+		case "struct":
+			msg += " (the key has no value: give its fields, or {} for the defaults)"
+		case "list":
+			msg += " (the key has no value: give its items, or [] for none)"
+		}
 	}
 	if want == "string" && (gotType == "float" || gotType == "int" || gotType == "bool") {
 		msg += " (quote it to make it a string)"
@@ -211,6 +228,7 @@ var boundWords = []struct{ op, words string }{{">=", "at least"}, {"<=", "at mos
 
 const (
 	mustNotBeEmpty        = "must not be empty"
+	fieldNotAllowed       = "field not allowed"
 	requiredButNotPresent = "field is required but not present"
 )
 
@@ -218,7 +236,7 @@ const (
 // bound =~"re")") into what the constraint means, with its code.
 func humanize(msg string) message {
 	switch msg {
-	case "field not allowed":
+	case fieldNotAllowed:
 		return message{schema.CodeUnknownField, msg}
 	case requiredButNotPresent:
 		return message{schema.CodeRequiredField, msg}
