@@ -23,6 +23,7 @@ var mayImport = map[string][]string{
 	"encode":            {"render"},
 	".":                 {"schema", "schema/load", "render"},
 	"fn":                {".", "schema", "render", "encode"},
+	"graph":             {"schema"},
 	"cmd/meshwright":    {".", "fn", "render", "encode", "schema/jsonschema"},
 }
 
