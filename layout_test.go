@@ -24,6 +24,7 @@ var mayImport = map[string][]string{
 	".":                 {"schema", "schema/load", "render"},
 	"fn":                {".", "schema", "render", "encode"},
 	"graph":             {"schema"},
+	"diff":              {".", "schema", "render", "encode"},
 	"cmd/meshwright":    {".", "fn", "render", "encode", "schema/jsonschema"},
 }
 

@@ -1,0 +1,98 @@
+package diff
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ (go test ./diff -run TestCanaryUpgrade -update)")
+
+// TestCanaryUpgrade compares the two steps of the repository's canary
+// upgrade example, from their specs and from their rendered trees: both
+// must tell the same story, which testdata/canary-upgrade.{txt,md} hold.
+func TestCanaryUpgrade(t *testing.T) {
+	example := filepath.Join("..", "examples", "canary-upgrade")
+	fromSpecs := mustCompare(t,
+		mustLoad(t, filepath.Join(example, "before", "spec")), mustLoad(t, filepath.Join(example, "after", "spec")))
+	fromTrees := mustCompare(t,
+		mustLoad(t, filepath.Join(example, "before", "rendered")), mustLoad(t, filepath.Join(example, "after", "rendered")))
+	if !reflect.DeepEqual(fromSpecs, fromTrees) {
+		t.Errorf("the specs and the rendered trees differ differently:\nspecs:\n%s\nrendered:\n%s", text(t, fromSpecs), text(t, fromTrees))
+	}
+
+	for format, name := range map[Format]string{Text: "canary-upgrade.txt", Markdown: "canary-upgrade.md"} {
+		var b bytes.Buffer
+		if err := Write(&b, fromSpecs, format); err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", name)
+		if *update {
+			if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./diff -run TestCanaryUpgrade -update)", err)
+		}
+		if !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("%s is stale (review, then go test ./diff -run TestCanaryUpgrade -update); got:\n%s", golden, b.Bytes())
+		}
+	}
+
+	// The story the README tells: the old control plane's IstioOperator is
+	// removed; the new one takes over the gateways, the CNI and the stable
+	// tag; the canaried namespace moves to the stable tag; bookinfo, on the
+	// tag all along, does not change.
+	type field struct {
+		path     string
+		old, new any
+	}
+	want := map[string]map[string][]field{
+		"Mesh/platform": {
+			"removed IstioOperator istio-system/installed-state-1-30-2": nil,
+			"changed IstioOperator istio-system/installed-state-1-31-0": {
+				{"spec.components.cni.enabled", false, true},
+				{"spec.components.ingressGateways[0].enabled", false, true},
+				{"spec.values.revisionTags[0]", "canary", "stable"},
+			},
+		},
+		"Tenant/sleep": {
+			"changed Namespace sleep": {{`metadata.labels["istio.io/rev"]`, "canary", "stable"}},
+		},
+	}
+	if len(fromSpecs.Sources) != len(want) {
+		t.Errorf("%d sources changed, want %d", len(fromSpecs.Sources), len(want))
+	}
+	for _, sd := range fromSpecs.Sources {
+		objects := want[sd.Source]
+		if len(sd.Objects) != len(objects) {
+			t.Errorf("%s: %d objects, want %d", sd.Source, len(sd.Objects), len(objects))
+		}
+		for _, d := range sd.Objects {
+			fields, ok := objects[string(d.Change)+" "+d.ID.String()]
+			if !ok {
+				t.Errorf("%s: unexpected %s %s", sd.Source, d.Change, d.ID)
+			}
+			for _, f := range fields {
+				found := false
+				for _, g := range d.Fields {
+					if g.Path == f.path && g.Op == FieldChanged && g.Old == f.old && g.New == f.new {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s %s: no %s: %v → %v among %+v", sd.Source, d.ID, f.path, f.old, f.new, d.Fields)
+				}
+			}
+		}
+	}
+	if !reflect.DeepEqual(fromSpecs.Unchanged, []string{"Tenant/bookinfo"}) {
+		t.Errorf("unchanged: %v, want Tenant/bookinfo", fromSpecs.Unchanged)
+	}
+}
