@@ -122,6 +122,14 @@ func certificate(c *spec.Certificates, ns, name, host string, usages ...cmapi.Ke
 // puts only the issuing CA into ca.crt; trust-manager copies the whole
 // bundle and updates it whenever the source changes, so no custom utility
 // has to track the CA (the seed's open day-2 problem).
+//
+// It is a Bundle, not its successor ClusterBundle (trust-manager.io/v1alpha2):
+// the pinned trust-manager (v0.25.0) defines ClusterBundle but its chart
+// installs, and its controller reconciles, Bundle only, so a ClusterBundle
+// would write no Secret. internal/conformance fails when that changes
+// (TestTrustManagerCRDsAreTheOnesItsChartInstalls) and proves the move is a
+// rename (TestRenderedBundlesConvertToClusterBundles); README, "Certificates
+// and the client CA chain".
 func clientCABundle(ca *spec.ClientCA, credential, ns string) Object {
 	return &trustv1alpha1.Bundle{
 		TypeMeta:   typeBundle,

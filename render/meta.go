@@ -27,7 +27,10 @@ const (
 	LabelApp = "app"
 )
 
-// The apiVersion and kind of every rendered object: today's API versions.
+// The apiVersion and kind of every rendered object: today's API versions, as
+// internal/conformance's API lifecycle rule checks them (the newest version
+// each pinned CRD serves; no built-in version deprecated at the Mesh's
+// kubernetesVersion but the PodSecurityPolicy, accepted below 1.25).
 var (
 	typeNamespace             = metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}
 	typePodSecurityPolicy     = metav1.TypeMeta{APIVersion: "policy/v1beta1", Kind: "PodSecurityPolicy"}

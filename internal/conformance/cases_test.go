@@ -90,6 +90,19 @@ spec:
     secret: {key: cacert}
     namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
 `
+	// clusterBundleYAML is the bundleYAML as trust-manager's own conversion
+	// (Bundle.ConvertTo) turns it into its successor, which the pinned
+	// trust-manager defines but neither installs nor reconciles (see
+	// TestTrustManagerCRDsAreTheOnesItsChartInstalls).
+	clusterBundleYAML = `apiVersion: trust-manager.io/v1alpha2
+kind: ClusterBundle
+metadata: {name: bookinfo-productpage-cert-cacert}
+spec:
+  sourceRefs: [{kind: Secret, name: enterprise-root-ca, key: ca.crt}]
+  target:
+    secret: {data: [{key: cacert}]}
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}
+`
 	namespaceYAML = `apiVersion: v1
 kind: Namespace
 metadata:
@@ -235,4 +248,7 @@ var brokenObjects = []brokenCase{
 	// Kinds no validator knows fail, so new renderers cannot land unchecked.
 	broken("unknown kind", serviceAccountYAML, "kind: ServiceAccount", "kind: ServiceAccountant", "kind: Unsupported value: \"/v1, Kind=ServiceAccountant\""),
 	broken("unserved version", podSecurityPolicyYAML, "policy/v1beta1", "policy/v1", "kind: Unsupported value: \"policy/v1, Kind=PodSecurityPolicy\""),
+	// A well-formed ClusterBundle (TestClusterBundleIsWellFormed): refused
+	// because the pinned trust-manager's chart does not install its CRD.
+	{name: "ClusterBundle, not installed by the pinned trust-manager", yaml: clusterBundleYAML, want: "kind: Unsupported value: \"trust-manager.io/v1alpha2, Kind=ClusterBundle\""},
 }

@@ -37,19 +37,33 @@ type crdKind struct {
 // validation the API server would run on a create. A schema the API server
 // would refuse to serve (not structural) is an error.
 func CRDKinds(files ...string) (map[schema.GroupVersionKind]*crdKind, error) {
+	kinds, _, err := loadCRDs(files...)
+	return kinds, err
+}
+
+// loadCRDs returns the validation of every served version (CRDKinds) and,
+// per group and kind, what the CRD says about each of its versions, served
+// or not (for the lifecycle rule, lifecycle.go).
+func loadCRDs(files ...string) (map[schema.GroupVersionKind]*crdKind, map[schema.GroupKind]*crdVersions, error) {
 	kinds := map[schema.GroupVersionKind]*crdKind{}
+	versions := map[schema.GroupKind]*crdVersions{}
 	for _, f := range files {
 		crds, err := readCRDs(f)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, crd := range crds {
 			if err := addCRDKinds(kinds, f, crd); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			gk := schema.GroupKind{Group: crd.Spec.Group, Kind: crd.Spec.Names.Kind}
+			if prev, ok := versions[gk]; ok {
+				return nil, nil, fmt.Errorf("%s: CRD %s is also defined in %s", f, crd.Name, prev.source)
+			}
+			versions[gk] = newCRDVersions(f, crd)
 		}
 	}
-	return kinds, nil
+	return kinds, versions, nil
 }
 
 // readCRDs returns the CustomResourceDefinitions of a YAML stream; other

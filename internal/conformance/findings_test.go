@@ -3,7 +3,10 @@ package conformance
 import (
 	"flag"
 	"path"
+	"strings"
 	"testing"
+
+	"istio.io/istio/pkg/config/analysis/msg"
 )
 
 // finding is one analyzer message, from istioctl's JSON or from the
@@ -34,9 +37,20 @@ var suppressions = []suppression{}
 var knownBugs = []suppression{}
 
 // judge fails the test on an error or warning that no suppression or known
-// bug accepts; infos are reported only.
+// bug accepts; infos are reported only. A deprecation (isDeprecation) fails
+// at any level, Info included, and no suppression accepts it: the API
+// lifecycle rule (lifecycle.go) holds for what istioctl says too.
 func judge(t *testing.T, f finding, used map[int]bool) {
 	t.Helper()
+	if isDeprecation(f) {
+		if i := matching(knownBugs, f); i >= 0 {
+			used[knownBugKey(i)] = true
+			t.Logf("KNOWN %s (%s %s %s): %s", knownBugs[i].reason, f.level, f.code, f.origin, f.message)
+			return
+		}
+		t.Errorf("deprecation: %s %s %s: %s", f.level, f.code, f.origin, f.message)
+		return
+	}
 	if f.level == "Info" {
 		t.Logf("info %s %s: %s", f.code, f.origin, f.message)
 		return
@@ -91,4 +105,18 @@ func checkSuppressionsUsed(t *testing.T, used map[int]bool, runtime bool) {
 			t.Errorf("suppression %s=%s is no longer needed: remove it", s.code, s.origin)
 		}
 	}
+}
+
+// isDeprecation reports whether istioctl, or the analyzers in-process, say
+// the configuration depends on something deprecated: the analyzers'
+// Deprecated (a Warning) and DeprecatedAnnotation (an Info) messages, or any
+// message that says "deprecat".
+func isDeprecation(f finding) bool {
+	return f.code == msg.Deprecated.Code() || f.code == msg.DeprecatedAnnotation.Code() ||
+		mentionsDeprecation(f.message)
+}
+
+// mentionsDeprecation reports whether istioctl's text speaks of a deprecation.
+func mentionsDeprecation(s string) bool {
+	return strings.Contains(strings.ToLower(s), "deprecat")
 }

@@ -233,6 +233,9 @@ func istioctlAnalyze(t *testing.T, bin, istioNS string, paths ...string) []findi
 	if strings.Contains(stderr, "Error") {
 		t.Errorf("istioctl analyze could not read every file:\n%s", stderr)
 	}
+	if mentionsDeprecation(stderr) {
+		t.Errorf("deprecation: istioctl analyze says:\n%s", stderr)
+	}
 	var msgs []analyzerMessage
 	if err := json.Unmarshal([]byte(stdout), &msgs); err != nil {
 		t.Fatalf("reading istioctl analyze output: %v\n%s", err, stdout)

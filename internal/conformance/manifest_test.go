@@ -72,6 +72,9 @@ func generate(bin, file string) ([]Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("istioctl manifest generate -f %s: %w\n%s", file, err, stderr)
 	}
+	if mentionsDeprecation(stderr) {
+		return nil, fmt.Errorf("istioctl manifest generate -f %s: deprecation:\n%s", file, stderr)
+	}
 	m, err := ParseDocs(file+" (generated)", []byte(stdout))
 	if err != nil {
 		return nil, err

@@ -39,6 +39,19 @@ func (p *podSecurityPolicy) DeepCopyObject() runtime.Object {
 	return out
 }
 
+// The lifecycle of policy/v1beta1 PodSecurityPolicy, as k8s.io/api v0.28.15
+// policy/v1beta1/zz_generated.prerelease-lifecycle.go states it (no
+// replacement): the API server warns from 1.21 on and serves it until 1.24.
+
+// APILifecycleIntroduced is the release policy/v1beta1 PodSecurityPolicy appeared in.
+func (*podSecurityPolicy) APILifecycleIntroduced() (major, minor int) { return 1, 10 }
+
+// APILifecycleDeprecated is the release it was deprecated in.
+func (*podSecurityPolicy) APILifecycleDeprecated() (major, minor int) { return 1, 21 }
+
+// APILifecycleRemoved is the first release that no longer serves it.
+func (*podSecurityPolicy) APILifecycleRemoved() (major, minor int) { return 1, 25 }
+
 func addPSPToScheme(s *runtime.Scheme) error {
 	s.AddKnownTypeWithName(pspGVK, &podSecurityPolicy{})
 	return nil

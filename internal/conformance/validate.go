@@ -19,17 +19,18 @@ import (
 
 // Validator checks objects against the upstream definition of their kind.
 type Validator struct {
-	crds map[schema.GroupVersionKind]*crdKind
+	crds     map[schema.GroupVersionKind]*crdKind
+	versions map[schema.GroupKind]*crdVersions // every version of each CRD, for Lifecycle
 }
 
 // NewValidator returns a Validator knowing the built-in kinds, the
 // IstioOperator and the custom resources of the CRD files.
 func NewValidator(crdFiles ...string) (*Validator, error) {
-	crds, err := CRDKinds(crdFiles...)
+	crds, versions, err := loadCRDs(crdFiles...)
 	if err != nil {
 		return nil, err
 	}
-	return &Validator{crds: crds}, nil
+	return &Validator{crds: crds, versions: versions}, nil
 }
 
 // NewUpstreamValidator returns a Validator for the upstream CRDs at the
