@@ -25,7 +25,8 @@ var mayImport = map[string][]string{
 	"fn":                {".", "schema", "render", "encode"},
 	"graph":             {"schema"},
 	"diff":              {".", "schema", "render", "encode"},
-	"cmd/meshwright":    {".", "fn", "render", "encode", "schema/jsonschema"},
+	"report":            {"schema"},
+	"cmd/meshwright":    {".", "fn", "schema", "render", "encode", "report", "schema/jsonschema", "diff", "graph"},
 }
 
 // TestLayout keeps the product's imports flowing one way, and every main

@@ -18,7 +18,7 @@ import (
 // diagnostics hold every problem found, warnings included, sorted by file
 // and position; with any error among them the objects are nil.
 func Render(files []schema.File) ([]render.Object, schema.Diagnostics) {
-	spec, diags := load.Spec(files)
+	spec, diags := Load(files)
 	if spec == nil {
 		return nil, diags
 	}
@@ -30,6 +30,11 @@ func Render(files []schema.File) ([]render.Object, schema.Diagnostics) {
 	}
 	return objs, diags
 }
+
+// Load validates the input files together and returns the typed,
+// defaulted spec, for tools that read the inputs rather than render them
+// (the traffic graph). The spec is nil when any diagnostic is an error.
+func Load(files []schema.File) (*schema.Spec, schema.Diagnostics) { return load.Spec(files) }
 
 // ReadFiles reads input files and directories for Render: recursively,
 // *.yaml and *.yml in lexical order, leaving out hidden directories and

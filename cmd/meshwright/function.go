@@ -16,10 +16,10 @@ import (
 // functionMode runs meshwright as a KRM function: a ResourceList (or a
 // plain YAML stream) on stdin, the same list with the rendered objects on
 // stdout. kpt and kustomize start it without arguments.
-func functionMode(stdin io.Reader, stdout, stderr io.Writer) int {
+func functionMode(stdin io.Reader, stdout, stderr io.Writer, usage func() string) int {
 	if isTerminal(stdin) {
 		// a person typed `meshwright`: waiting for a ResourceList would look like a hang
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
@@ -40,7 +40,7 @@ func functionMode(stdin io.Reader, stdout, stderr io.Writer) int {
 	case !errors.As(err, &failed):
 		fmt.Fprintf(stderr, "meshwright: %v\n", err)
 	}
-	return exitError
+	return exitFindings
 }
 
 // isTerminal tells whether stdin is a terminal (a user typed `meshwright`);

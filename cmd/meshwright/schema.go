@@ -1,8 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/meshwright/meshwright/schema/jsonschema"
 )
@@ -15,19 +18,34 @@ var schemaFormats = map[string]func() ([]byte, error){
 	"openapi":    jsonschema.OpenAPI,
 }
 
-// schemaCommand prints the input schema for editors (yaml-language-server)
+// newSchemaCommand prints the input schema for editors (yaml-language-server)
 // and pipelines.
-func schemaCommand(args []string, stdout, stderr io.Writer) int {
-	flags := flagSet("schema", stderr)
-	format := flags.String("format", "jsonschema", "`FORMAT` of the schema: jsonschema (draft 2020-12) or openapi (3.1)")
-	if err := flags.Parse(args); err != nil {
-		return exitUsage
+func (a *app) newSchemaCommand() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "schema [--format jsonschema|openapi]",
+		Short: "Print the JSON Schema of the inputs, for editors",
+		Long: `Schema prints the schema of Mesh and Tenant documents, generated from the
+definitions validate uses: JSON Schema (draft 2020-12) for editors such as
+yaml-language-server, or OpenAPI 3.1.`,
+		Example: `  meshwright schema > meshwright.schema.json
+  # then, first line of a spec file:
+  # yaml-language-server: $schema=meshwright.schema.json`,
+		Args: args(cobra.NoArgs),
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			generate, ok := schemaFormats[format]
+			if !ok {
+				return usageErrorf("unknown schema format %q (use %s)", format, strings.Join(slices.Sorted(maps.Keys(schemaFormats)), " or "))
+			}
+			out, err := generate()
+			if err != nil {
+				return err
+			}
+			_, err = a.stdout.Write(out)
+			return err
+		}),
 	}
-	generate, ok := schemaFormats[*format]
-	if !ok || flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "meshwright: schema takes only --format jsonschema|openapi\n%s", usage)
-		return exitUsage
-	}
-	out, err := generate()
-	return printOutput(stdout, stderr, out, err)
+	cmd.Flags().StringVar(&format, "format", "jsonschema", "`FORMAT` of the schema: jsonschema (draft 2020-12) or openapi (3.1)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(slices.Sorted(maps.Keys(schemaFormats)), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
