@@ -76,6 +76,8 @@ const (
 	CodeTLSWithoutIssuer     Code = "MW0312"
 	CodeRouteMatch           Code = "MW0313"
 	CodeEgressHostTaken      Code = "MW0314"
+	CodeUnknownCaller        Code = "MW0315"
+	CodeCallerNamespace      Code = "MW0316"
 	CodeRenderedNameConflict Code = "MW0400"
 )
 
@@ -131,5 +133,7 @@ var Codes = []CodeInfo{
 	{CodeTLSWithoutIssuer, "tls-without-issuer", SeverityError, "A service or egress entry needs a certificate but the Mesh has no certificates issuer.", "Add certificates to the Mesh, or use tls NONE (ingress) or SIMPLE (egress)."},
 	{CodeRouteMatch, "route-match", SeverityError, "A route sets none or several of exact, prefix, regex.", "Set exactly one."},
 	{CodeEgressHostTaken, "egress-host-taken", SeverityError, "Two egress entries (in any tenants) reach the same host.", "Keep one entry per host."},
+	{CodeUnknownCaller, "unknown-caller", SeverityError, "A service's caller names a tenant that does not exist.", "Name an existing Tenant (metadata.name), or remove the caller."},
+	{CodeCallerNamespace, "caller-namespace-not-owned", SeverityError, "A service's caller lists a namespace its tenant does not own.", "List only namespaces of the caller tenant, or leave namespaces out for all of them."},
 	{CodeRenderedNameConflict, "rendered-name-conflict", SeverityError, "Two inputs would render the same object (kind, namespace, name).", "Rename one of the two inputs the message names."},
 }

@@ -48,6 +48,17 @@ const (
 	LocationExternal Location = "external"
 )
 
+// Visibility is how much of the mesh a tenant namespace's proxies see.
+type Visibility string
+
+const (
+	// VisibilityScoped: a Sidecar per tenant namespace limits it to what the
+	// namespace may reach.
+	VisibilityScoped Visibility = "scoped"
+	// VisibilityMesh: no Sidecar, every proxy sees every service.
+	VisibilityMesh Visibility = "mesh"
+)
+
 // OwnerKind is the RBAC subject kind of a tenant's owner.
 type OwnerKind string
 

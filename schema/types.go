@@ -46,6 +46,7 @@ type MeshSpec struct {
 	Security          Security          `json:"security"`
 	Certificates      *Certificates     `json:"certificates,omitempty"`
 	NetworkPolicy     NetworkPolicySpec `json:"networkPolicy"`
+	Visibility        Visibility        `json:"visibility"`
 }
 
 type ControlPlane struct {
@@ -125,6 +126,8 @@ type Security struct {
 	MTLS             MTLSMode      `json:"mtls"`
 	JWT              []JWTProvider `json:"jwt,omitempty"`
 	JWKSBlockedCIDRs []string      `json:"jwksBlockedCIDRs"` // nil: not given, see applyDefaults
+	DenyByDefault    bool          `json:"denyByDefault"`
+	DryRun           bool          `json:"dryRun"`
 }
 
 type JWTProvider struct {
@@ -209,6 +212,16 @@ type Service struct {
 	Subsets       []Subset       `json:"subsets,omitempty"`
 	Ingress       *Ingress       `json:"ingress,omitempty"`
 	Authorization *Authorization `json:"authorization,omitempty"`
+	Callers       []Caller       `json:"callers,omitempty"`
+}
+
+// Caller is who may call a service from inside the mesh: service accounts
+// (any when empty) in namespaces of a tenant (all of its namespaces when
+// the input names none: the loader fills them in).
+type Caller struct {
+	Tenant          string   `json:"tenant"`
+	Namespaces      []string `json:"namespaces,omitempty"`
+	ServiceAccounts []string `json:"serviceAccounts,omitempty"`
 }
 
 type Subset struct {

@@ -231,6 +231,9 @@ func TestMessages(t *testing.T) {
 			want: []string{"spec.controlPlane.pilot.resources.limits.cpu: expected int or string, got bool true [MW0102]"}},
 
 		// enumerations and fixed values
+		{name: "caller service account that is not a DNS label", kind: "Tenant",
+			patch: "spec: {services: [{name: web, port: 80, callers: [{tenant: shop, serviceAccounts: [Web_SA]}]}]}",
+			want:  []string{"spec.services[0].callers[0].serviceAccounts[0]: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (got \"Web_SA\") [MW0104]"}},
 		{name: "enum value without a near miss", kind: "Mesh", patch: "spec: {security: {mtls: OFF}}",
 			want: []string{`spec.security.mtls: must be one of "PERMISSIVE", "STRICT" (got "OFF") [MW0103]`}},
 		{name: "enum value not allowed", kind: "Mesh", patch: "spec: {security: {mtls: strict}}",
@@ -452,6 +455,7 @@ func TestEnumsMatchGo(t *testing.T) {
 	}{
 		{schema.KindMesh, "spec.security.mtls", "MTLSMode", str(schema.MTLSStrict, schema.MTLSPermissive)},
 		{schema.KindMesh, "spec.controlPlane.outboundTrafficPolicy", "OutboundTrafficPolicy", str(schema.OutboundRegistryOnly, schema.OutboundAllowAny)},
+		{schema.KindMesh, "spec.visibility", "Visibility", str(schema.VisibilityScoped, schema.VisibilityMesh)},
 		{schema.KindMesh, "spec.gateways.ingress.[].service.type", "", str(corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort)},
 		{schema.KindMesh, "spec.gateways.egress.[].service.type", "", str(corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeClusterIP, corev1.ServiceTypeNodePort)},
 		{schema.KindTenant, "spec.services.[].ingress.tls", "TLSMode", str(schema.TLSSimple, schema.TLSMutual, schema.TLSNone)},

@@ -22,6 +22,29 @@ func applyDefaults(spec *schema.Spec) {
 	for _, t := range spec.Tenants {
 		defaultTenant(mesh, &t.Spec)
 	}
+	defaultCallers(spec.Tenants)
+}
+
+// defaultCallers fills in the namespaces of callers that name none: all of
+// the caller tenant's. A caller naming an unknown tenant is left as it is,
+// for the rules to refuse.
+func defaultCallers(tenants []*schema.Tenant) {
+	namespaces := map[string][]string{}
+	for _, t := range tenants {
+		for _, ns := range t.Spec.Namespaces {
+			namespaces[t.Metadata.Name] = append(namespaces[t.Metadata.Name], ns.Name)
+		}
+	}
+	for _, t := range tenants {
+		for i := range t.Spec.Services {
+			for j := range t.Spec.Services[i].Callers {
+				c := &t.Spec.Services[i].Callers[j]
+				if len(c.Namespaces) == 0 {
+					c.Namespaces = slices.Clone(namespaces[c.Tenant])
+				}
+			}
+		}
+	}
 }
 
 func defaultTenant(mesh *schema.MeshSpec, t *schema.TenantSpec) {

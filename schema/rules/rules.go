@@ -21,6 +21,12 @@ func Check(spec *schema.Spec) schema.Diagnostics {
 		hosts:       claimSet{},
 		egressHosts: claimSet{},
 	}}
+	c.tenants = map[string]*schema.Tenant{}
+	for _, t := range spec.Tenants {
+		if _, dup := c.tenants[t.Metadata.Name]; !dup {
+			c.tenants[t.Metadata.Name] = t
+		}
+	}
 	c.checkMesh()
 	for _, t := range spec.Tenants {
 		c.checkTenant(t)
@@ -58,9 +64,10 @@ func (cs claimSet) claim(key string, t *schema.Tenant, path schema.Path) (claim,
 }
 
 type checker struct {
-	mesh   *schema.Mesh
-	claims claims
-	diags  schema.Diagnostics
+	mesh    *schema.Mesh
+	tenants map[string]*schema.Tenant // by name, for references between tenants
+	claims  claims
+	diags   schema.Diagnostics
 }
 
 // error adds an error located in the document of origin.

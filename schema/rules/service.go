@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/meshwright/meshwright/schema"
@@ -12,6 +14,7 @@ func (c *tenantChecker) checkServices() {
 	for i, s := range c.tenant.Spec.Services {
 		path := schema.Path{"spec", "services"}.Child(i)
 		c.checkEntry(path, "service", s.Namespace, s.Name, seen)
+		c.checkCallers(path, s.Callers)
 		if s.Ingress == nil {
 			if s.Authorization != nil {
 				c.error(schema.CodeAuthorizationNoEdge, path.Child("authorization"), "authorization applies to requests through an ingress gateway: service %q has no ingress", s.Name)
@@ -29,6 +32,28 @@ func (c *tenantChecker) checkServices() {
 		for j, r := range s.Ingress.Routes {
 			if n := countSet(r.Exact, r.Prefix, r.Regex); n != 1 {
 				c.error(schema.CodeRouteMatch, in.Child("routes", j), "a route sets exactly one of exact, prefix, regex (this one sets %d)", n)
+			}
+		}
+	}
+}
+
+// checkCallers refuses callers that name a tenant that does not exist, or
+// namespaces their tenant does not own.
+func (c *tenantChecker) checkCallers(service schema.Path, callers []schema.Caller) {
+	for i, caller := range callers {
+		path := service.Child("callers", i)
+		t, ok := c.tenants[caller.Tenant]
+		if !ok {
+			c.error(schema.CodeUnknownCaller, path.Child("tenant"), "unknown tenant %q (tenants: %s)", caller.Tenant, strings.Join(slices.Sorted(maps.Keys(c.tenants)), ", "))
+			continue
+		}
+		owned := map[string]bool{}
+		for _, ns := range t.Spec.Namespaces {
+			owned[ns.Name] = true
+		}
+		for j, ns := range caller.Namespaces {
+			if !owned[ns] {
+				c.error(schema.CodeCallerNamespace, path.Child("namespaces", j), "namespace %q is not one of Tenant/%s's namespaces (%s)", ns, t.Metadata.Name, namespaceNames(t))
 			}
 		}
 	}

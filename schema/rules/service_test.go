@@ -23,6 +23,17 @@ func TestServiceRules(t *testing.T) {
 		{name: "authorization with ingress passes",
 			tenant: "spec: {services: [{name: web, port: 80, ingress: {}, authorization: {claims: {groups: [admins]}}}]}"},
 
+		{name: "callers from another tenant and from the tenant's other namespace pass",
+			extra:  []string{tenant("cart", "{namespaces: [{name: cart}, {name: cart-jobs}]}")},
+			tenant: "spec: {namespaces: [{name: shop}, {name: shop-jobs}], services: [{name: web, port: 80, callers: [{tenant: cart, namespaces: [cart-jobs], serviceAccounts: [worker]}, {tenant: shop, namespaces: [shop-jobs]}]}]}"},
+		{name: "caller naming an unknown tenant",
+			tenant: "spec: {services: [{name: web, port: 80, callers: [{tenant: cart}]}]}",
+			want:   []want{{shop, "spec.services[0].callers[0].tenant", schema.CodeUnknownCaller, `unknown tenant "cart" (tenants: shop)`}}},
+		{name: "caller naming a namespace its tenant does not own",
+			extra:  []string{tenant("cart", "{namespaces: [{name: cart}]}")},
+			tenant: "spec: {services: [{name: web, port: 80, callers: [{tenant: cart, namespaces: [cart, shop]}]}]}",
+			want:   []want{{shop, "spec.services[0].callers[0].namespaces[1]", schema.CodeCallerNamespace, `namespace "shop" is not one of Tenant/cart's namespaces (cart)`}}},
+
 		{name: "unknown ingress gateway",
 			tenant: "spec: {services: [{name: web, port: 80, ingress: {gateway: edge}}]}",
 			want:   []want{{shop, "spec.services[0].ingress.gateway", schema.CodeUnknownGateway, `unknown ingress gateway "edge" (the Mesh defines: istio-ingressgateway)`}}},

@@ -96,9 +96,12 @@ func (c *tenantChecker) checkEntry(path schema.Path, what, ns, name string, seen
 	}
 }
 
-func (c *tenantChecker) namespaceList() string {
-	names := make([]string, len(c.tenant.Spec.Namespaces))
-	for i, ns := range c.tenant.Spec.Namespaces {
+func (c *tenantChecker) namespaceList() string { return namespaceNames(c.tenant) }
+
+// namespaceNames lists a tenant's namespaces for a message.
+func namespaceNames(t *schema.Tenant) string {
+	names := make([]string, len(t.Spec.Namespaces))
+	for i, ns := range t.Spec.Namespaces {
 		names[i] = ns.Name
 	}
 	return strings.Join(names, ", ")
