@@ -53,13 +53,15 @@ func TestLoadAtRevision(t *testing.T) {
 	git("add", "-A")
 	git("commit", "-q", "-m", "second")
 
-	want := `Tenant/blog: 2 added, 0 changed, 0 removed
+	want := `Tenant/blog: 4 added, 0 changed, 0 removed
 Tenant/shop: 0 added, 1 changed, 0 removed
 Unchanged: Mesh/platform
 
 Tenant/blog
+  added   AuthorizationPolicy blog/allow-nothing
   added   Namespace blog
   added   NetworkPolicy blog/deny-by-default
+  added   Sidecar blog/default
 
 Tenant/shop
   changed VirtualService shop/web

@@ -131,8 +131,8 @@ func TestSpecAndRenderedInputsAgree(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"annotated/all.yaml": annotated})
 
 	want := mustLoad(t, spec)
-	if len(want) != 13 {
-		t.Errorf("%d objects from the spec, want 13", len(want))
+	if len(want) != 18 {
+		t.Errorf("%d objects from the spec, want 18", len(want))
 	}
 	for _, path := range []string{tree, stream, filepath.Join(dir, "annotated"), pkg} {
 		t.Run(filepath.Base(path), func(t *testing.T) {

@@ -5,9 +5,10 @@ package encode
 // objects are built; everything else is the upstream types' own JSON.
 func shape(v map[string]any) {
 	// zero values: an empty status or spec (a Namespace's), and
-	// metadata.creationTimestamp: null
+	// metadata.creationTimestamp: null. An AuthorizationPolicy's empty spec
+	// stays: it is the policy that allows nothing, and reads as such.
 	for _, key := range []string{"status", "spec"} {
-		if s, ok := v[key].(map[string]any); ok && len(s) == 0 {
+		if s, ok := v[key].(map[string]any); ok && len(s) == 0 && (key == "status" || v["kind"] != "AuthorizationPolicy") {
 			delete(v, key)
 		}
 	}

@@ -51,5 +51,7 @@ items:
 	}
 	// Output:
 	// Namespace shop
+	// AuthorizationPolicy shop/allow-nothing
+	// Sidecar shop/default
 	// NetworkPolicy shop/deny-by-default
 }

@@ -58,6 +58,8 @@ func Example() {
 	fmt.Printf("%s", yaml)
 	// Output:
 	// Namespace shop
+	// AuthorizationPolicy shop/allow-nothing
+	// Sidecar shop/default
 	// NetworkPolicy shop/deny-by-default
 	// apiVersion: v1
 	// kind: Namespace

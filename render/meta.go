@@ -22,6 +22,9 @@ const (
 	LabelPodSecurityEnforce = "pod-security.kubernetes.io/enforce"
 	// LabelNamespaceName is set by Kubernetes on every namespace to its name.
 	LabelNamespaceName = "kubernetes.io/metadata.name"
+	// AnnotationDryRun makes Istio log what an AuthorizationPolicy would deny
+	// without denying it.
+	AnnotationDryRun = "istio.io/dry-run"
 	// LabelApp is the pod label the reference architecture selects a
 	// service's workloads by.
 	LabelApp = "app"
@@ -49,6 +52,7 @@ var (
 	typeVirtualService        = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "VirtualService"}
 	typeDestinationRule       = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule"}
 	typeServiceEntry          = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"}
+	typeSidecar               = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
 	typeNetworkPolicy         = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
 )
 
@@ -72,6 +76,7 @@ var kindOrder = []metav1.TypeMeta{
 	typeVirtualService,
 	typeDestinationRule,
 	typeServiceEntry,
+	typeSidecar,
 	typeNetworkPolicy,
 }
 

@@ -3,6 +3,7 @@ package render_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	security "istio.io/api/security/v1beta1"
@@ -51,6 +52,90 @@ var properties = []struct {
 	{"tenants are bound only to the edge ClusterRole in the control-plane namespace", tenantBindingsAreEdgeOnly},
 	{"exposed hosts are unique", hostsAreUnique},
 	{"names and labels are valid and within length limits", namesAreValid},
+	{"a Sidecar never sees */*, nor another namespace's service that does not name it as a caller", sidecarsSeeOnlyTheirCallees},
+	{"under deny-by-default every exposed service admits its ingress gateway", exposedServicesAdmitTheirGateway},
+}
+
+// sidecarsSeeOnlyTheirCallees: a namespace's Sidecar lists a service of
+// another namespace only when that service names it as a caller.
+func sidecarsSeeOnlyTheirCallees(spec *schema.Spec, objs []render.Object) error {
+	allowed := map[string]bool{} // caller namespace + " " + host
+	for _, t := range spec.Tenants {
+		for _, s := range t.Spec.Services {
+			for _, c := range s.Callers {
+				for _, ns := range c.Namespaces {
+					allowed[ns+" "+s.Namespace+"/"+s.Name+"."+s.Namespace+".svc.cluster.local"] = true
+				}
+			}
+		}
+	}
+	services := map[string]bool{}
+	for _, t := range spec.Tenants {
+		for _, s := range t.Spec.Services {
+			services[s.Namespace+"/"+s.Name+"."+s.Namespace+".svc.cluster.local"] = true
+		}
+	}
+	for _, o := range objs {
+		sc, ok := o.(*networkingv1.Sidecar)
+		if !ok {
+			continue
+		}
+		for _, l := range sc.Spec.Egress {
+			for _, h := range l.Hosts {
+				switch {
+				case h == "*/*" || h == "*" || strings.HasPrefix(h, "*/"):
+					return fmt.Errorf("Sidecar %s/%s sees %s", sc.Namespace, sc.Name, h)
+				case services[h] && !allowed[sc.Namespace+" "+h]:
+					return fmt.Errorf("Sidecar %s/%s sees %s, which does not name %s as a caller", sc.Namespace, sc.Name, h, sc.Namespace)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// exposedServicesAdmitTheirGateway: with allow-nothing in its namespace, an
+// exposed service needs an ALLOW naming its gateway (or the claims ALLOW
+// from the gateway's namespace).
+func exposedServicesAdmitTheirGateway(spec *schema.Spec, objs []render.Object) error {
+	if !spec.Mesh.Spec.Security.DenyByDefault {
+		return nil
+	}
+	for _, t := range spec.Tenants {
+		for _, s := range t.Spec.Services {
+			if s.Ingress == nil {
+				continue
+			}
+			if !admitsGateway(spec, objs, s) {
+				return fmt.Errorf("exposed service %s/%s has no ALLOW for its ingress gateway %s", s.Namespace, s.Name, s.Ingress.Gateway)
+			}
+		}
+	}
+	return nil
+}
+
+func admitsGateway(spec *schema.Spec, objs []render.Object, s schema.Service) bool {
+	var gwNamespace string
+	for _, gw := range spec.Mesh.Spec.Gateways.Ingress {
+		if gw.Name == s.Ingress.Gateway {
+			gwNamespace = gw.Namespace
+		}
+	}
+	principal := spec.Mesh.Spec.TrustDomain + "/ns/" + gwNamespace + "/sa/" + s.Ingress.Gateway + "-service-account"
+	for _, o := range objs {
+		ap, ok := o.(*securityv1.AuthorizationPolicy)
+		if !ok || ap.Namespace != s.Namespace || ap.Spec.Action != security.AuthorizationPolicy_ALLOW || ap.Spec.Selector.GetMatchLabels()[render.LabelApp] != s.Name {
+			continue
+		}
+		for _, rule := range ap.Spec.Rules {
+			for _, from := range rule.From {
+				if slices.Contains(from.Source.GetPrincipals(), principal) || slices.Contains(from.Source.GetNamespaces(), gwNamespace) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func sourceOf(o render.Object) string { return o.GetAnnotations()[render.AnnotationSource] }
@@ -84,14 +169,33 @@ func denyByDefaultEverywhere(spec *schema.Spec, objs []render.Object) error {
 	return nil
 }
 
+// onlyFromNamespace tells whether every rule of ap admits requests from its
+// own namespace and nothing else.
+func onlyFromNamespace(ap *securityv1.AuthorizationPolicy) bool {
+	for _, rule := range ap.Spec.Rules {
+		for _, from := range rule.GetFrom() {
+			s := from.GetSource()
+			if !slices.Equal(s.GetNamespaces(), []string{ap.Namespace}) || len(s.GetPrincipals())+len(s.GetRequestPrincipals()) > 0 || len(rule.GetTo())+len(rule.GetWhen()) > 0 {
+				return false
+			}
+		}
+		if len(rule.GetFrom()) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func allowPoliciesAreScoped(_ *schema.Spec, objs []render.Object) error {
 	for _, o := range objs {
 		ap, ok := o.(*securityv1.AuthorizationPolicy)
 		if !ok || ap.Spec.Action != security.AuthorizationPolicy_ALLOW {
 			continue
 		}
-		if len(ap.Spec.Selector.GetMatchLabels()) == 0 {
-			return fmt.Errorf("ALLOW policy %s/%s has no selector", ap.Namespace, ap.Name)
+		// namespace-wide ALLOWs: allow-nothing admits nothing, and a
+		// same-namespace ALLOW admits only the namespace's own workloads
+		if len(ap.Spec.Selector.GetMatchLabels()) == 0 && len(ap.Spec.Rules) > 0 && !onlyFromNamespace(ap) {
+			return fmt.Errorf("ALLOW policy %s/%s has no selector and admits more than its own namespace", ap.Namespace, ap.Name)
 		}
 		for _, rule := range ap.Spec.Rules {
 			if len(rule.From) == 0 {

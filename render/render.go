@@ -34,8 +34,9 @@ func Render(s *spec.Spec) ([]Object, spec.Diagnostics) {
 	mesh := s.Mesh
 	set := newObjectSet()
 	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), meshObjects(mesh)...)
+	calls := callsOf(s.Tenants)
 	for _, t := range s.Tenants {
-		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t)...)
+		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t, calls)...)
 		set.diags = append(set.diags, clientCAWarnings(&mesh.Spec, t)...)
 	}
 	if set.diags.Err() != nil {
@@ -55,9 +56,11 @@ func meshObjects(mesh *spec.Mesh) []Object {
 }
 
 // tenantObjects are the objects one team's Tenant renders.
-func tenantObjects(m *spec.MeshSpec, t *spec.Tenant) []Object {
+func tenantObjects(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
 	objs := tenancy(m, t)
 	objs = append(objs, tenantEdgeBinding(m, t)...)
+	objs = append(objs, access(m, t)...)
+	objs = append(objs, visibility(m, t, calls)...)
 	for _, s := range t.Spec.Services {
 		objs = append(objs, serviceObjects(m, s)...)
 	}

@@ -20,6 +20,9 @@ type Options struct {
 	// Seed varies the Mesh's settings and the tenants' shapes; 0 generates
 	// the fixed, realistic platform the benchmarks use.
 	Seed int64
+	// Visibility is the Mesh's visibility (scoped or mesh); "" leaves it to
+	// Seed.
+	Visibility string
 }
 
 // Files returns the spec as in-memory files: mesh.yaml and one file per
@@ -85,15 +88,27 @@ spec:
       - issuer: https://login.example.com/realms/apps
         jwksUri: https://login.example.com/realms/apps/protocol/openid-connect/certs
         forwardOriginalToken: true
+    denyByDefault: %t
+    dryRun: %t
   networkPolicy: {denyByDefault: %t}
+  visibility: %s
   certificates:
     issuer:
       vault: {server: https://vault.example.com, path: pki/sign/apps, role: cert-manager}
-`, k8s, g.chance(0.8, true), g.chance(0.5, true), pick(g.chance(0.2, false), "PERMISSIVE", "STRICT"), g.chance(0.8, true))
+`, k8s, g.chance(0.8, true), g.chance(0.5, true), pick(g.chance(0.2, false), "PERMISSIVE", "STRICT"),
+		g.chance(0.8, true), g.chance(0.2, false), g.chance(0.8, true), g.visibility())
 	if g.mutualCA {
 		b.WriteString("    clientCA: {secret: {name: partner-root-ca}}\n")
 	}
 	return b.String()
+}
+
+// visibility is the Options' visibility, or scoped (mostly) and mesh.
+func (g *generator) visibility() string {
+	if g.o.Visibility != "" {
+		return g.o.Visibility
+	}
+	return pick(g.chance(0.8, true), "scoped", "mesh")
 }
 
 func pick(cond bool, yes, no string) string {
@@ -133,8 +148,15 @@ spec:
 	if g.o.Services > 0 {
 		b.WriteString("  services:\n")
 	}
+	// a realistic share of calls between tenants: a third of the services
+	// admit the tenant's jobs namespace, and the previous tenant's web
+	// service account where its name is fixed (the benchmark platform)
+	previous := ""
+	if g.o.Seed == 0 && i > 0 {
+		previous = fmt.Sprintf("team-%04d", i-1)
+	}
 	for j := 0; j < g.o.Services; j++ {
-		g.service(&b, nss, j)
+		g.service(&b, name, nss, j, previous)
 	}
 	fmt.Fprintf(&b, `  egress:
     - {name: payments, host: api.%s.payments.example.net}
@@ -143,7 +165,7 @@ spec:
 	return b.String()
 }
 
-func (g *generator) service(b *strings.Builder, nss []string, j int) {
+func (g *generator) service(b *strings.Builder, tenant string, nss []string, j int, previous string) {
 	exposure := exposures[j%len(exposures)]
 	if g.o.Seed != 0 {
 		exposure = exposures[g.r.Intn(len(exposures))]
@@ -154,6 +176,12 @@ func (g *generator) service(b *strings.Builder, nss []string, j int) {
 	fmt.Fprintf(b, "    - name: %s\n      namespace: %s\n      port: %d\n", g.name("svc", j, 63), nss[j%len(nss)], 8000+j%1000)
 	if j%2 == 0 {
 		b.WriteString("      subsets:\n        - {name: v1, labels: {version: v1}}\n        - {name: v2, labels: {version: v2}}\n")
+	}
+	if j%3 == 1 {
+		fmt.Fprintf(b, "      callers:\n        - {tenant: %s, namespaces: [%s]}\n", tenant, nss[1])
+		if previous != "" {
+			fmt.Fprintf(b, "        - {tenant: %s, serviceAccounts: [web]}\n", previous)
+		}
 	}
 	if exposure == "" {
 		return

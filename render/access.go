@@ -1,0 +1,135 @@
+package render
+
+import (
+	"slices"
+
+	security "istio.io/api/security/v1beta1"
+	istiotype "istio.io/api/type/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	spec "github.com/meshwright/meshwright/schema"
+)
+
+// access renders who may call a tenant's workloads, at the workload
+// identity (AuthorizationPolicies) and at the network (NetworkPolicies for
+// callers). With the Mesh's security.denyByDefault each tenant namespace
+// denies everything and every path the spec opens gets its ALLOW: an ALLOW
+// policy on a workload denies every request no ALLOW admits, so each
+// allowed path needs its own.
+func access(m *spec.MeshSpec, t *spec.Tenant) []Object {
+	var objs []Object
+	if m.Security.DenyByDefault {
+		for _, ns := range t.Spec.Namespaces {
+			objs = append(objs, allowNothing(m, ns.Name))
+			if ns.AllowSameNamespace {
+				objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace", nil, &security.Rule{
+					From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{ns.Name}}}},
+				}))
+			}
+		}
+	}
+	for _, s := range t.Spec.Services {
+		allowed := m.Security.DenyByDefault || len(s.Callers) > 0
+		if s.Ingress != nil && s.Authorization == nil && allowed {
+			objs = append(objs, ingressAllow(m, s))
+		}
+		if len(s.Callers) > 0 {
+			objs = append(objs, callersAllow(m, s))
+			if m.NetworkPolicy.DenyByDefault {
+				objs = append(objs, callersNetworkPolicy(s))
+			}
+		}
+	}
+	return objs
+}
+
+// allowNothing denies every request to the namespace's workloads that no
+// ALLOW policy admits: a policy without rules matches nothing.
+func allowNothing(m *spec.MeshSpec, ns string) Object {
+	return zeroTrustPolicy(m, ns, "allow-nothing")
+}
+
+// allowPolicy admits the rules' requests to the workloads selected (all of
+// the namespace's when selector is nil).
+func allowPolicy(m *spec.MeshSpec, ns, name string, selector map[string]string, rules ...*security.Rule) Object {
+	ap := zeroTrustPolicy(m, ns, name)
+	ap.Spec.Action = security.AuthorizationPolicy_ALLOW
+	ap.Spec.Rules = rules
+	if selector != nil {
+		ap.Spec.Selector = &istiotype.WorkloadSelector{MatchLabels: selector}
+	}
+	return ap
+}
+
+// zeroTrustPolicy is an empty AuthorizationPolicy of the zero-trust set, in
+// dry run when the Mesh rolls zero trust out.
+func zeroTrustPolicy(m *spec.MeshSpec, ns, name string) *securityv1.AuthorizationPolicy {
+	meta := objectMeta(ns, name)
+	if m.Security.DryRun {
+		meta.Annotations = map[string]string{AnnotationDryRun: "true"}
+	}
+	return &securityv1.AuthorizationPolicy{TypeMeta: typeAuthorizationPolicy, ObjectMeta: meta}
+}
+
+// ingressAllow admits requests to an exposed service from its ingress
+// gateway's identity. (With JWT claims, claimsPolicy is the ingress ALLOW.)
+func ingressAllow(m *spec.MeshSpec, s spec.Service) Object {
+	gw := findGateway(m.Gateways.Ingress, s.Ingress.Gateway)
+	return allowPolicy(m, s.Namespace, s.Name+"-ingress", map[string]string{LabelApp: s.Name}, &security.Rule{
+		From: []*security.Rule_From{{Source: &security.Source{Principals: []string{gatewayPrincipal(m, gw)}}}},
+	})
+}
+
+// gatewayPrincipal is the workload identity of a gateway installed from
+// the IstioOperator: its pods run as <name>-service-account.
+func gatewayPrincipal(m *spec.MeshSpec, gw spec.Gateway) string {
+	return principal(m, gw.Namespace, gw.Name+"-service-account")
+}
+
+// principal is a workload identity as AuthorizationPolicies name it.
+func principal(m *spec.MeshSpec, ns, serviceAccount string) string {
+	return m.TrustDomain + "/ns/" + ns + "/sa/" + serviceAccount
+}
+
+// callersAllow admits the service's callers: their service accounts, or
+// their namespaces when they name none. Without denyByDefault the policy
+// also admits the service's own namespace, which could call it before the
+// workload had an ALLOW policy.
+func callersAllow(m *spec.MeshSpec, s spec.Service) Object {
+	var rules []*security.Rule
+	for _, c := range s.Callers {
+		source := &security.Source{Namespaces: c.Namespaces}
+		if len(c.ServiceAccounts) > 0 {
+			source = &security.Source{}
+			for _, ns := range c.Namespaces {
+				for _, sa := range c.ServiceAccounts {
+					source.Principals = append(source.Principals, principal(m, ns, sa))
+				}
+			}
+		}
+		rules = append(rules, &security.Rule{From: []*security.Rule_From{{Source: source}}})
+	}
+	if !m.Security.DenyByDefault {
+		rules = append(rules, &security.Rule{From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{s.Namespace}}}}})
+	}
+	return allowPolicy(m, s.Namespace, s.Name+"-callers", map[string]string{LabelApp: s.Name}, rules...)
+}
+
+// callersNetworkPolicy admits the callers' namespaces to the service's pods
+// through the namespace's deny-by-default NetworkPolicy.
+func callersNetworkPolicy(s spec.Service) Object {
+	var namespaces []string
+	for _, c := range s.Callers {
+		namespaces = append(namespaces, c.Namespaces...)
+	}
+	slices.Sort(namespaces)
+	np := networkPolicy(s.Namespace, "allow-callers-"+s.Name, []networkingv1.NetworkPolicyPeer{{
+		NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+			Key: LabelNamespaceName, Operator: metav1.LabelSelectorOpIn, Values: slices.Compact(namespaces),
+		}}},
+	}}).(*networkingv1.NetworkPolicy)
+	np.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{LabelApp: s.Name}}
+	return np
+}
