@@ -68,11 +68,11 @@ const (
 	// EdgeOriginate: an egress gateway to an egress entry's host, with the
 	// TLS it originates (TLS) on the host's port (Port).
 	EdgeOriginate EdgeKind = "originate"
-
-	// A service-to-service kind (a caller in one tenant, a service in
-	// another) needs only its constant, a case in edgeLabel and a loop in
-	// Build: builder.service adds either end, with its tenant's and
-	// namespace's groups, also when Options.Tenant narrows to the other.
+	// EdgeCall: a caller namespace's workloads (only its service accounts
+	// Accounts, when given) to a service that names them as its caller,
+	// over Istio mutual TLS. With Options.Tenant, the calls into and out of
+	// that tenant are drawn, with the other end's groups.
+	EdgeCall EdgeKind = "call"
 )
 
 // GroupKind is what a group gathers.
@@ -122,6 +122,7 @@ type Edge struct {
 	Port     int32          // EdgeIngress: the gateway's port; EdgeOriginate: the host's
 	JWT      bool           // a JWT is required on this hop
 	Entry    string         // EdgeEgress, EdgeOriginate: the egress entry's name
+	Accounts string         // EdgeCall: the caller's service accounts, comma-separated; "" for any
 	Label    string
 }
 
@@ -177,6 +178,7 @@ func Build(spec *schema.Spec, opts Options) (*Graph, error) {
 	for _, t := range tenants {
 		b.tenant(t)
 	}
+	b.calls(spec.Tenants, opts.Tenant)
 	b.g.order()
 	return b.g, nil
 }
@@ -227,6 +229,29 @@ func (b *builder) tenant(t *schema.Tenant) {
 // namespace is the group of one of the tenant's namespaces, labelled with
 // its revision (its istio.io/rev: a revision, or a tag and the revision it
 // points to).
+// calls draws each service's callers: all of them, or those into and out
+// of one tenant.
+func (b *builder) calls(tenants []*schema.Tenant, only string) {
+	byName := map[string]*schema.Tenant{}
+	for _, t := range tenants {
+		byName[t.Metadata.Name] = t
+	}
+	for _, t := range tenants {
+		for _, s := range t.Spec.Services {
+			for _, c := range s.Callers {
+				caller, ok := byName[c.Tenant]
+				if !ok || only != "" && only != t.Metadata.Name && only != c.Tenant {
+					continue
+				}
+				svc := b.service(t, s)
+				for _, ns := range c.Namespaces {
+					b.edge(Edge{From: b.workloads(caller, ns), To: svc, Kind: EdgeCall, Accounts: strings.Join(c.ServiceAccounts, ", ")})
+				}
+			}
+		}
+	}
+}
+
 func (b *builder) namespace(t *schema.Tenant, ns string) string {
 	tenant := b.group(GroupTenant, t.Metadata.Name, "tenant "+t.Metadata.Name, "")
 	label := "namespace " + ns
@@ -387,6 +412,11 @@ func edgeLabel(e Edge) string {
 		parts = append(parts, e.Entry, "mTLS")
 	case EdgeOriginate:
 		parts = append(parts, e.Entry, fmt.Sprintf("%s :%d", e.TLS, e.Port))
+	case EdgeCall:
+		parts = append(parts, "mTLS")
+		if e.Accounts != "" {
+			parts = append(parts, "as "+e.Accounts)
+		}
 	}
 	return strings.Join(parts, ", ")
 }
