@@ -81,11 +81,7 @@ func writeText(b *bytes.Buffer, r Result) {
 			if !showFields(sd.Source, d) {
 				continue
 			}
-			for i, f := range d.Fields {
-				if i == MaxFieldsPerObject {
-					fmt.Fprintf(b, "    … %s\n", more(len(d.Fields)-i))
-					break
-				}
+			eachField(d, func(f FieldDiff) {
 				switch f.Op {
 				case FieldChanged:
 					fmt.Fprintf(b, "    ~ %s: %s → %s\n", f.Path, formatValue(f.Old), formatValue(f.New))
@@ -94,8 +90,20 @@ func writeText(b *bytes.Buffer, r Result) {
 				case FieldRemoved:
 					fmt.Fprintf(b, "    - %s: %s\n", f.Path, formatValue(f.Old))
 				}
-			}
+			}, func(left int) { fmt.Fprintf(b, "    … %s\n", more(left)) })
 		}
+	}
+}
+
+// eachField calls field for each field difference of d that is shown, and
+// rest with the number left out past MaxFieldsPerObject.
+func eachField(d ObjectDiff, field func(FieldDiff), rest func(left int)) {
+	for i, f := range d.Fields {
+		if i == MaxFieldsPerObject {
+			rest(len(d.Fields) - i)
+			return
+		}
+		field(f)
 	}
 }
 
@@ -139,11 +147,7 @@ func writeMarkdown(b *bytes.Buffer, r Result) {
 			if !showFields(sd.Source, d) {
 				continue
 			}
-			for i, f := range d.Fields {
-				if i == MaxFieldsPerObject {
-					fmt.Fprintf(b, "  - … %s\n", more(len(d.Fields)-i))
-					break
-				}
+			eachField(d, func(f FieldDiff) {
 				switch f.Op {
 				case FieldChanged:
 					fmt.Fprintf(b, "  - %s: %s → %s\n", codeSpan(f.Path), codeSpan(formatValue(f.Old)), codeSpan(formatValue(f.New)))
@@ -152,7 +156,7 @@ func writeMarkdown(b *bytes.Buffer, r Result) {
 				case FieldRemoved:
 					fmt.Fprintf(b, "  - removed %s: %s\n", codeSpan(f.Path), codeSpan(formatValue(f.Old)))
 				}
-			}
+			}, func(left int) { fmt.Fprintf(b, "  - … %s\n", more(left)) })
 		}
 		b.WriteString("\n</details>\n")
 	}
