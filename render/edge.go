@@ -22,11 +22,12 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service) []Object {
 		return objs
 	}
 	gw := findGateway(mesh.Gateways.Ingress, s.Ingress.Gateway)
-	objs = append(objs,
-		ingressGateway(s, gw),
-		virtualService(s),
-		allowFromIstioNamespace(mesh, s),
-	)
+	objs = append(objs, ingressGateway(s, gw), virtualService(s))
+	if mesh.NetworkPolicy.DenyByDefault {
+		// only through a deny-by-default: a NetworkPolicy that selects a
+		// pod isolates it, and would cut off everyone else
+		objs = append(objs, allowFromIstioNamespace(mesh, s))
+	}
 	if s.Ingress.TLS != spec.TLSNone {
 		objs = append(objs, serverCertificate(mesh, s, gw))
 	}

@@ -1,0 +1,235 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/meshwright/meshwright/schema/load"
+)
+
+// TestTrafficPathsCatchBrokenConfigs proves the path checks are not
+// vacuous: break one object of a rendered tree's cluster and the checks
+// over istiod's generated configuration report the path it opens or closes.
+func TestTrafficPathsCatchBrokenConfigs(t *testing.T) {
+	bin := istioctl(t)
+	const (
+		refArch   = "../../examples/reference-architecture/rendered"
+		zeroTrust = "../../examples/zero-trust/rendered"
+		gatewayID = "spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+	)
+	cases := []struct {
+		name, tree string
+		mutate     func(*testing.T, []*unstructured.Unstructured) []*unstructured.Unstructured
+		want       string
+	}{
+		{"drop the ingress ALLOW", refArch, remove("AuthorizationPolicy bookinfo/productpage-allow"),
+			"ingress: gateway istio-system/istio-ingressgateway -> service bookinfo/productpage: Pod bookinfo/productpage-v1-0 denies " + gatewayID},
+		{"drop the same-namespace ALLOW", refArch, remove("AuthorizationPolicy bookinfo/allow-same-namespace"),
+			"same-namespace: namespace bookinfo -> service bookinfo/details: Pod bookinfo/details-v1-0 denies spiffe://cluster.local/ns/bookinfo/sa/"},
+		{"drop a callers ALLOW", zeroTrust, remove("AuthorizationPolicy inventory/stock-callers"),
+			"callers: namespace storefront -> service inventory/stock: Pod inventory/stock-0 denies spiffe://cluster.local/ns/storefront/sa/"},
+		{"drop the same-namespace NetworkPolicy", refArch, remove("NetworkPolicy bookinfo/allow-same-namespace"),
+			"same-namespace: namespace bookinfo -> service bookinfo/details: no NetworkPolicy of namespace bookinfo admits Pod"},
+		{"drop the egress route", refArch, remove("VirtualService sleep/direct-nginx-through-egress-gateway"),
+			"egress: namespace sleep -> egress sleep/nginx (my-nginx.mesh-external.svc.cluster.local:443 through istio-system/istio-egressgateway): sidecar sleep/sleep-0 does not route http://my-nginx.mesh-external.svc.cluster.local"},
+		{"drop the TLS origination", refArch, remove("DestinationRule istio-system/originate-tls-for-sleep-nginx"),
+			"the egress gateway does not originate mutual TLS to my-nginx.mesh-external.svc.cluster.local"},
+		{"Sidecar with */*", refArch, edit("Sidecar sleep/default", func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{"hosts": []any{"*/*"}}}, "spec", "egress")
+		}), "not allowed: namespace sleep (service account sleep) -> service bookinfo/productpage: sidecar sleep/sleep-0 sees it: clusters [outbound|9080||productpage.bookinfo.svc.cluster.local"},
+		{"ALLOW from every namespace", refArch, add(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: allow-all-namespaces, namespace: bookinfo}
+spec:
+  rules: [{from: [{source: {namespaces: ["*"]}}]}]
+`), "not allowed: namespace sleep (service account sleep) -> service bookinfo/details: Pod bookinfo/details-v1-0 admits spiffe://cluster.local/ns/sleep/sa/sleep: allowed"},
+		{"zero trust in dry run, not promised", refArch, func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+			objs = edit("AuthorizationPolicy bookinfo/allow-nothing", dryRun)(t, objs)
+			return edit("AuthorizationPolicy bookinfo/allow-same-namespace", dryRun)(t, objs)
+		}, "not allowed: namespace sleep (service account sleep) -> service bookinfo/details: Pod bookinfo/details-v1-0 admits spiffe://cluster.local/ns/sleep/sa/sleep: allowed, denied in dry run"},
+		{"NetworkPolicy admitting every namespace", refArch, edit("NetworkPolicy bookinfo/allow-same-namespace", func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{"from": []any{map[string]any{"namespaceSelector": map[string]any{}}}}}, "spec", "ingress")
+		}),
+			"not allowed: namespace sleep (service account sleep) -> service bookinfo/details: NetworkPolicies of namespace bookinfo admit Pod sleep/sleep-0 to Pod bookinfo/details-v1-0"},
+		{"gateway route to a service not exposed", refArch, edit("VirtualService bookinfo/productpage", func(o *unstructured.Unstructured) {
+			http, _, _ := unstructured.NestedSlice(o.Object, "spec", "http")
+			route, _ := mapOf(http[0])["route"].([]any)
+			mapOf(mapOf(route[0])["destination"])["host"] = "details"
+			_ = unstructured.SetNestedSlice(o.Object, http, "spec", "http")
+		}), "not allowed: gateway istio-system/istio-ingressgateway -> service bookinfo/details: gateway istio-system/istio-ingressgateway-0 routes to it"},
+		{"gateway's service account", refArch, edit("Deployment istio-system/istio-ingressgateway", func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(o.Object, "default", "spec", "template", "spec", "serviceAccountName")
+		}), `gateway istio-system/istio-ingressgateway: istioctl's Deployment runs as service account "default", not "istio-ingressgateway-service-account"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := pathCluster(t, bin, c.tree, func(objs []*unstructured.Unstructured) []*unstructured.Unstructured { return c.mutate(t, objs) })
+			problems, _ := m.problems(t)
+			joined := strings.Join(problems, "\n")
+			if !strings.Contains(joined, c.want) {
+				t.Fatalf("problems do not contain %q:\n%s", c.want, joined)
+			}
+		})
+	}
+}
+
+// remove drops the object "Kind namespace/name", which must be there.
+func remove(ref string) func(*testing.T, []*unstructured.Unstructured) []*unstructured.Unstructured {
+	return func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+		var out []*unstructured.Unstructured
+		for _, o := range objs {
+			if o.GetKind()+" "+namespacedName(o) != ref {
+				out = append(out, o)
+			}
+		}
+		if len(out) == len(objs) {
+			t.Fatalf("%s is not in the cluster", ref)
+		}
+		return out
+	}
+}
+
+// edit changes a copy of the object "Kind namespace/name".
+func edit(ref string, change func(*unstructured.Unstructured)) func(*testing.T, []*unstructured.Unstructured) []*unstructured.Unstructured {
+	return func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+		out := make([]*unstructured.Unstructured, len(objs))
+		found := false
+		for i, o := range objs {
+			out[i] = o
+			if o.GetKind()+" "+namespacedName(o) == ref {
+				out[i] = o.DeepCopy()
+				change(out[i])
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s is not in the cluster", ref)
+		}
+		return out
+	}
+}
+
+// add appends an object.
+func add(doc string) func(*testing.T, []*unstructured.Unstructured) []*unstructured.Unstructured {
+	return func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+		docs, err := ParseDocs("added.yaml", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(objs, objects(docs)...)
+	}
+}
+
+func dryRun(o *unstructured.Unstructured) {
+	a := o.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	a["istio.io/dry-run"] = "true"
+	o.SetAnnotations(a)
+}
+
+// TestAllowedPaths derives the matrix of the zero-trust example.
+func TestAllowedPaths(t *testing.T) {
+	spec, err := load.Load("../../examples/zero-trust/spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := AllowedPaths(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range p.Allowed {
+		got = append(got, a.String())
+	}
+	want := []string{
+		"same-namespace: namespace analytics -> service analytics/collector",
+		"callers: namespace storefront -> service analytics/collector",
+		"callers: namespace payments (service account api) -> service analytics/collector",
+		"callers: namespace storefront -> service inventory/stock",
+		"callers: namespace inventory-jobs -> service inventory/stock",
+		"callers: namespace storefront (service account web) -> service payments/api",
+		"ingress: gateway istio-system/istio-ingressgateway -> service storefront/web",
+		"egress: namespace payments -> egress payments/processor (api.processor.example.net:443 through istio-system/istio-egressgateway)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("allowed paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if want := (Promises{Visibility: true, Authorization: true, NetworkPolicy: true}); p.Promises != want {
+		t.Errorf("promises %+v, want %+v", p.Promises, want)
+	}
+	stock := p.Services[1]
+	for _, c := range []struct {
+		from Peer
+		ok   bool
+	}{
+		{Peer{Namespace: "storefront", ServiceAccount: "anyone"}, true},
+		{Peer{Namespace: "inventory-jobs"}, true},
+		{Peer{Namespace: "inventory"}, false}, // its own namespace, without allowSameNamespace
+		{Peer{Namespace: "payments"}, false},
+		{Peer{Gateway: "istio-ingressgateway", Namespace: "istio-system"}, false},
+	} {
+		if _, ok := p.ServicePath(c.from, stock); ok != c.ok {
+			t.Errorf("%s -> %s allowed: %t, want %t", c.from, stock, ok, c.ok)
+		}
+	}
+	api := p.Services[2]
+	if _, ok := p.ServicePath(Peer{Namespace: "storefront", ServiceAccount: "other"}, api); ok {
+		t.Errorf("%s admits a service account its callers do not list", api)
+	}
+	if !p.Reveals("storefront", api) || p.Reveals("analytics", api) {
+		t.Errorf("%s: revealed to its caller namespace only, and to its own", api)
+	}
+}
+
+// TestRBACMatchers checks the Envoy matcher semantics Authorize relies on
+// where they are easy to get wrong: missing headers and inversion, regexes
+// matching the whole value, metadata lists.
+func TestRBACMatchers(t *testing.T) {
+	headers := map[string]string{":path": "/api/v1", "x-present": "yes"}
+	for _, c := range []struct {
+		name string
+		m    *routev3.HeaderMatcher
+		want bool
+	}{
+		{"missing, exact", &routev3.HeaderMatcher{Name: "x-missing", HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: ""}}}}, false},
+		{"missing, inverted exact", &routev3.HeaderMatcher{Name: "x-missing", InvertMatch: true, HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: "a"}}}}, true},
+		{"missing, inverted presence", &routev3.HeaderMatcher{Name: "x-missing", InvertMatch: true, HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: true}}, false},
+		{"missing, absence", &routev3.HeaderMatcher{Name: "x-missing", HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: false}}, true},
+		{"present", &routev3.HeaderMatcher{Name: "X-Present", HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: true}}, true},
+		{"regex is anchored", &routev3.HeaderMatcher{Name: ":path", HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: "/api"}}}}}, false},
+		{"regex, whole value", &routev3.HeaderMatcher{Name: ":path", HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: "/api/v[0-9]+"}}}}}, true},
+	} {
+		if got, err := headerMatches(c.m, headers); err != nil || got != c.want {
+			t.Errorf("%s: %t (%v), want %t", c.name, got, err, c.want)
+		}
+	}
+	claims, _ := claimsStruct(map[string][]string{"groups": {"a", "staff"}, "sub": {"me"}})
+	e := &evaluation{metadata: map[string]*structpb.Struct{"jwt": {Fields: map[string]*structpb.Value{"payload": structpb.NewStructValue(claims)}}}}
+	list := func(key, v string) *matcherv3.MetadataMatcher {
+		return &matcherv3.MetadataMatcher{Filter: "jwt", Path: []*matcherv3.MetadataMatcher_PathSegment{
+			{Segment: &matcherv3.MetadataMatcher_PathSegment_Key{Key: "payload"}}, {Segment: &matcherv3.MetadataMatcher_PathSegment_Key{Key: key}},
+		}, Value: &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_ListMatch{ListMatch: &matcherv3.ListMatcher{
+			MatchPattern: &matcherv3.ListMatcher_OneOf{OneOf: &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: v}}}}},
+		}}}}
+	}
+	for _, c := range []struct {
+		m    *matcherv3.MetadataMatcher
+		want bool
+	}{
+		{list("groups", "staff"), true},
+		{list("groups", "other"), false},
+		{list("sub", "me"), false}, // a string is not a list
+		{list("missing", "me"), false},
+	} {
+		if got, err := e.metadataMatches(c.m); err != nil || got != c.want {
+			t.Errorf("%v: %t (%v), want %t", c.m, got, err, c.want)
+		}
+	}
+}
