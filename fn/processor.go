@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -43,12 +45,12 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error()})
 		return rl.Results
 	}
-	kept := withoutGenerated(rl.Items)
+	kept := withoutGenerated(rl.Items, opts.replaces)
 	inputs, err := collectInputs(kept, configInputs)
 	if err != nil {
 		return err
 	}
-	objs, diags := meshwright.Render(inputFiles(inputs))
+	objs, diags := meshwright.Render(inputFiles(inputs), opts.render()...)
 	rl.Results = append(rl.Results, diagnosticResults(diags, inputs)...)
 	if diags.Err() != nil {
 		return rl.Results
@@ -80,6 +82,34 @@ type krmOptions struct {
 	// outputDir is the directory, relative to the package, that holds one
 	// file per generated object.
 	outputDir string
+	// tenants and withoutMesh render a shard (data.tenants, data.mesh).
+	tenants     []string
+	withoutMesh bool
+}
+
+// render are the pipeline's options for these settings.
+func (o krmOptions) render() []meshwright.Option {
+	var opts []meshwright.Option
+	if o.tenants != nil {
+		opts = append(opts, meshwright.Tenants(o.tenants...))
+	}
+	if o.withoutMesh {
+		opts = append(opts, meshwright.WithoutMesh())
+	}
+	return opts
+}
+
+// replaces tells whether a generated object with this source is rendered
+// again by this run: a shard leaves the other shards' objects alone.
+func (o krmOptions) replaces(source string) bool {
+	kind, name, _ := strings.Cut(source, "/")
+	switch {
+	case kind == schema.KindMesh:
+		return !o.withoutMesh
+	case o.tenants == nil:
+		return true
+	}
+	return slices.Contains(o.tenants, name)
 }
 
 // functionConfig reads the function's settings and the inputs it carries.
@@ -112,7 +142,7 @@ func functionConfig(fc *yaml.RNode) (krmOptions, []*yaml.RNode, error) {
 		}
 		return opts, elems, nil
 	}
-	return opts, nil, fmt.Errorf("functionConfig is %s %s: want a %s Mesh or Tenant, a List of them, or a ConfigMap with settings (data.outputDir)",
+	return opts, nil, fmt.Errorf("functionConfig is %s %s: want a %s Mesh or Tenant, a List of them, or a ConfigMap with settings (data.outputDir, data.tenants, data.mesh)",
 		fc.GetApiVersion(), fc.GetKind(), schema.APIVersion)
 }
 
@@ -131,11 +161,44 @@ func (o *krmOptions) fromData(data map[string]string) error {
 				return fmt.Errorf("functionConfig data.outputDir %q: must be a relative path inside the package", v)
 			}
 			o.outputDir = dir
+		case "tenants":
+			tenants, err := tenantList(v)
+			if err != nil {
+				return fmt.Errorf("functionConfig data.tenants %q: %w", v, err)
+			}
+			o.tenants = tenants
+		case "mesh":
+			mesh, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("functionConfig data.mesh %q: must be true or false", v)
+			}
+			o.withoutMesh = !mesh
 		default:
-			return fmt.Errorf("functionConfig data.%s: unknown setting (known: outputDir)", k)
+			return fmt.Errorf("functionConfig data.%s: unknown setting (known: outputDir, tenants, mesh)", k)
 		}
 	}
 	return nil
+}
+
+// tenantList reads data.tenants, a ConfigMap string: a YAML list
+// ("[a, b]") or names separated by commas ("a, b").
+func tenantList(v string) ([]string, error) {
+	var names []string
+	if strings.HasPrefix(strings.TrimSpace(v), "[") {
+		if err := yaml.Unmarshal([]byte(v), &names); err != nil {
+			return nil, fmt.Errorf("want a list of tenant names: %w", err)
+		}
+	} else {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("names no tenant")
+	}
+	return names, nil
 }
 
 // isInput tells a Mesh or Tenant (any meshwright.dev document: the schema
@@ -152,10 +215,10 @@ func isGenerated(n *yaml.RNode) bool {
 	return hasSource && n.GetLabels()[render.LabelManagedBy] == render.ManagedBy
 }
 
-func withoutGenerated(items []*yaml.RNode) []*yaml.RNode {
+func withoutGenerated(items []*yaml.RNode, replaced func(source string) bool) []*yaml.RNode {
 	kept := make([]*yaml.RNode, 0, len(items))
 	for _, n := range items {
-		if !isGenerated(n) {
+		if !isGenerated(n) || !replaced(n.GetAnnotations()[render.AnnotationSource]) {
 			kept = append(kept, n)
 		}
 	}

@@ -79,6 +79,7 @@ const (
 	CodeUnknownCaller        Code = "MW0315"
 	CodeCallerNamespace      Code = "MW0316"
 	CodeRenderedNameConflict Code = "MW0400"
+	CodeUnknownShardTenant   Code = "MW0500"
 )
 
 // Codes documents every code, in the order of the reference page.
@@ -136,4 +137,5 @@ var Codes = []CodeInfo{
 	{CodeUnknownCaller, "unknown-caller", SeverityError, "A service's caller names a tenant that does not exist.", "Name an existing Tenant (metadata.name), or remove the caller."},
 	{CodeCallerNamespace, "caller-namespace-not-owned", SeverityError, "A service's caller lists a namespace its tenant does not own.", "List only namespaces of the caller tenant, or leave namespaces out for all of them."},
 	{CodeRenderedNameConflict, "rendered-name-conflict", SeverityError, "Two inputs would render the same object (kind, namespace, name).", "Rename one of the two inputs the message names."},
+	{CodeUnknownShardTenant, "unknown-shard-tenant", SeverityError, "A shard (render --tenants, or the function's tenants setting) names a tenant the inputs do not define; it would render nothing for it.", "Name a Tenant of the inputs (metadata.name), or pass every input file to the render."},
 }

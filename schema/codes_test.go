@@ -65,6 +65,7 @@ var codeGroups = map[string]string{
 	"MW02": "Rules of the Mesh",
 	"MW03": "Rules of the Tenants",
 	"MW04": "Rendering",
+	"MW05": "Render options",
 }
 
 const diagnosticsIntro = `<!-- Code generated from schema/codes.go by TestDiagnosticsReference; DO NOT EDIT.

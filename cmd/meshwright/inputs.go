@@ -58,6 +58,7 @@ prints every problem found. It writes nothing else.
 func (a *app) newRenderCommand() *cobra.Command {
 	var out diagnosticsFlags
 	var dir string
+	var shard shardFlags
 	cmd := &cobra.Command{
 		Use:   "render [-o DIR] PATH...",
 		Short: "Render Mesh and Tenant files into Istio resources",
@@ -69,8 +70,14 @@ removes the files it no longer produces; other files are left alone.
 
 On any error nothing is written: no stdout, no file.
 
+--tenants a,b renders a shard: every input is still validated together
+(names, hosts and namespaces stay unique mesh-wide), but only the named
+tenants' objects, and the Mesh's unless --mesh=false, are written; each is
+byte for byte what the full render writes.
+
 ` + pathsHelp,
 		Example: `  meshwright render platform/ > rendered.yaml
+  meshwright render platform/ --tenants shop,blog --mesh=false -o shards/shop-blog
   meshwright render platform/ -o rendered
   meshwright render -o rendered --format sarif --diagnostics-file meshwright.sarif platform/`,
 		Args: inputArgs,
@@ -90,13 +97,32 @@ On any error nothing is written: no stdout, no file.
 					return "", fmt.Errorf("writing output: %w", err)
 				}
 				return fmt.Sprintf("rendered %d objects", len(objs)), nil
-			})
+			}, shard.options()...)
 		}),
 	}
 	cmd.Flags().StringVarP(&dir, "output-dir", "o", "", "write one file per object under `DIR` instead of a stream to stdout")
+	cmd.Flags().StringSliceVar(&shard.tenants, "tenants", nil, "emit only these tenants' objects (`NAMES`, comma-separated) and the Mesh's; every input is still validated")
+	cmd.Flags().BoolVar(&shard.mesh, "mesh", true, "emit the Mesh's objects (--mesh=false for a shard of tenants only)")
 	_ = cmd.MarkFlagDirname("output-dir")
 	out.register(cmd)
 	return cmd
+}
+
+// shardFlags narrow render to some tenants (a shard).
+type shardFlags struct {
+	tenants []string
+	mesh    bool
+}
+
+func (f shardFlags) options() []meshwright.Option {
+	var opts []meshwright.Option
+	if f.tenants != nil {
+		opts = append(opts, meshwright.Tenants(f.tenants...))
+	}
+	if !f.mesh {
+		opts = append(opts, meshwright.WithoutMesh())
+	}
+	return opts
 }
 
 // inputArgs checks render's and validate's PATHs.
@@ -133,7 +159,7 @@ func (f *diagnosticsFlags) register(cmd *cobra.Command) {
 // error, and report. Problems reading the inputs or writing the output are
 // reported with the diagnostics, so that a json or sarif report is always
 // one document.
-func (a *app) process(paths []string, flags diagnosticsFlags, output func([]render.Object) (string, error)) (err error) {
+func (a *app) process(paths []string, flags diagnosticsFlags, output func([]render.Object) (string, error), opts ...meshwright.Option) (err error) {
 	format, err := report.ParseFormat(flags.format)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
@@ -156,7 +182,7 @@ func (a *app) process(paths []string, flags diagnosticsFlags, output func([]rend
 	summary := ""
 	if diags.Err() == nil {
 		var objs []render.Object
-		objs, diags = meshwright.Render(files)
+		objs, diags = meshwright.Render(files, opts...)
 		if diags.Err() == nil && output != nil {
 			if summary, err = output(objs); err != nil {
 				diags = append(diags, report.Failure("", err))
