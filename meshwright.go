@@ -48,8 +48,14 @@ type Option func(*options)
 // WithoutMesh): a shard, byte for byte the same objects a full render
 // emits. Every input is still validated together, so names, hosts and
 // namespaces stay unique mesh-wide.
+// With no names, the shard is the Mesh's objects alone.
 func Tenants(names ...string) Option {
-	return func(o *options) { o.tenants = append(o.tenants, names...) }
+	return func(o *options) {
+		if o.tenants == nil {
+			o.tenants = []string{} // a shard, if of the Mesh alone
+		}
+		o.tenants = append(o.tenants, names...)
+	}
 }
 
 // WithoutMesh leaves the Mesh's objects out, for the shards of a platform

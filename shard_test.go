@@ -58,6 +58,23 @@ func fromSources(objs []render.Object, sources []string) []render.Object {
 	return out
 }
 
+// TestMeshShard: a shard of no tenant is the Mesh's objects.
+func TestMeshShard(t *testing.T) {
+	files, err := meshwright.ReadFiles("examples/zero-trust/spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, diags := meshwright.Render(files, meshwright.Tenants())
+	if err := diags.Err(); err != nil || len(objs) == 0 {
+		t.Fatalf("%d objects, %v", len(objs), err)
+	}
+	for _, o := range objs {
+		if s := o.GetAnnotations()[render.AnnotationSource]; s != "Mesh/platform" {
+			t.Errorf("the Mesh's shard holds %s %s of %s", render.Kind(o), o.GetName(), s)
+		}
+	}
+}
+
 // TestShardsValidateEverything: a shard is refused for an error in a tenant
 // it does not emit, and for a tenant the inputs lack.
 func TestShardsValidateEverything(t *testing.T) {

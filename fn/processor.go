@@ -181,7 +181,8 @@ func (o *krmOptions) fromData(data map[string]string) error {
 }
 
 // tenantList reads data.tenants, a ConfigMap string: a YAML list
-// ("[a, b]") or names separated by commas ("a, b").
+// ("[a, b]") or names separated by commas ("a, b"); empty, the shard is the
+// Mesh's objects alone.
 func tenantList(v string) ([]string, error) {
 	var names []string
 	if strings.HasPrefix(strings.TrimSpace(v), "[") {
@@ -195,8 +196,8 @@ func tenantList(v string) ([]string, error) {
 			}
 		}
 	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("names no tenant")
+	if names == nil {
+		names = []string{} // "" or "[]": the Mesh's objects alone
 	}
 	return names, nil
 }

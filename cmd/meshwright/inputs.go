@@ -101,7 +101,8 @@ byte for byte what the full render writes.
 		}),
 	}
 	cmd.Flags().StringVarP(&dir, "output-dir", "o", "", "write one file per object under `DIR` instead of a stream to stdout")
-	cmd.Flags().StringSliceVar(&shard.tenants, "tenants", nil, "emit only these tenants' objects (`NAMES`, comma-separated) and the Mesh's; every input is still validated")
+	shard.cmd = cmd
+	cmd.Flags().StringSliceVar(&shard.tenants, "tenants", nil, "emit only these tenants' objects (`NAMES`, comma-separated; \"\" for none) and the Mesh's; every input is still validated")
 	cmd.Flags().BoolVar(&shard.mesh, "mesh", true, "emit the Mesh's objects (--mesh=false for a shard of tenants only)")
 	_ = cmd.MarkFlagDirname("output-dir")
 	out.register(cmd)
@@ -112,11 +113,12 @@ byte for byte what the full render writes.
 type shardFlags struct {
 	tenants []string
 	mesh    bool
+	cmd     *cobra.Command // to tell --tenants "" (the Mesh alone) from no --tenants
 }
 
 func (f shardFlags) options() []meshwright.Option {
 	var opts []meshwright.Option
-	if f.tenants != nil {
+	if f.cmd.Flags().Changed("tenants") {
 		opts = append(opts, meshwright.Tenants(f.tenants...))
 	}
 	if !f.mesh {

@@ -17,6 +17,7 @@ func TestRenderShard(t *testing.T) {
 	}{
 		{[]string{"render", spec, "--tenants", "payments"}, exitOK, []string{"Mesh/platform", "Tenant/payments"}},
 		{[]string{"render", "--tenants", "payments,inventory", "--mesh=false", spec}, exitOK, []string{"Tenant/inventory", "Tenant/payments"}},
+		{[]string{"render", spec, "--tenants", ""}, exitOK, []string{"Mesh/platform"}},
 		{[]string{"render", spec, "--tenants", "checkout"}, exitFindings, nil},
 	} {
 		var stdout, stderr bytes.Buffer
