@@ -1,10 +1,13 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/meshwright/meshwright"
@@ -16,7 +19,19 @@ import (
 )
 
 // sizes are the tenant counts benchmarked, each with servicesPerTenant.
-var sizes = []int{1, 10, 100, 1000}
+// 10,000 tenants (800,000 objects, minutes per benchmark) only when
+// MESHWRIGHT_BENCH_10K is set:
+//
+//	MESHWRIGHT_BENCH_10K=1 go test ./bench -run '^$' -bench 'EndToEnd|Binary' -benchtime 1x -count 6
+var sizes = benchSizes()
+
+func benchSizes() []int {
+	s := []int{1, 10, 100, 1000}
+	if os.Getenv("MESHWRIGHT_BENCH_10K") != "" {
+		s = append(s, 10000)
+	}
+	return s
+}
 
 const servicesPerTenant = 10
 
@@ -157,6 +172,38 @@ func BenchmarkBinaryValidateOneTenant(b *testing.B) {
 		if out, err := exec.Command(bin, "validate", dir).CombinedOutput(); err != nil {
 			b.Fatalf("validate: %v\n%s", err, out)
 		}
+	}
+}
+
+// BenchmarkBinaryRender runs `meshwright render DIR > /dev/null` with the
+// binary, so with its garbage collector settings (tuneGC), which the
+// in-process benchmarks do not have: at 10,000 tenants they decide whether
+// the render takes 30 seconds or 160. Peak memory is reported as peak-RSS-MB.
+func BenchmarkBinaryRender(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "meshwright")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/meshwright").CombinedOutput(); err != nil {
+		b.Fatalf("building the binary: %v\n%s", err, out)
+	}
+	for _, n := range sizes {
+		if n < 1000 {
+			continue
+		}
+		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
+			dir := writeSpec(b, n)
+			peak := int64(0)
+			for b.Loop() {
+				var stderr bytes.Buffer
+				cmd := exec.Command(bin, "render", dir)
+				cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("render: %v\n%s", err, stderr.Bytes())
+				}
+				if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+					peak = max(peak, u.Maxrss) // KiB on Linux
+				}
+			}
+			b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+		})
 	}
 }
 

@@ -8,59 +8,140 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/meshwright/meshwright/render"
 )
 
 // Object encodes one object as a YAML document (without separator).
 func Object(o render.Object) ([]byte, error) {
-	v, err := Plain(o)
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	if err := writeValue(&buf, v); err != nil {
-		return nil, fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
+	if err := appendObject(&buf, o); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
+// appendObject writes one object's YAML document to buf; on error buf may
+// hold part of it.
+func appendObject(buf *bytes.Buffer, o render.Object) error {
+	v, err := Plain(o)
+	if err != nil {
+		return err
+	}
+	if err := writeValue(buf, v); err != nil {
+		return fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
+	}
+	return nil
+}
+
 // Stream encodes objects as one multi-document YAML stream.
 func Stream(objs []render.Object) ([]byte, error) {
-	docs, err := Objects(objs)
+	chunks, err := encodeChunks(objs)
 	if err != nil {
 		return nil, err
 	}
 	size := 0
-	for _, d := range docs {
-		size += len(d) + len("---\n")
+	for _, c := range chunks {
+		size += len(c.data)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	for i, d := range docs {
-		if i > 0 {
-			buf.WriteString("---\n")
+	out := make([]byte, 0, size)
+	for _, c := range chunks {
+		out = append(out, c.data...)
+	}
+	return out, nil
+}
+
+// WriteStream writes what Stream returns to w without holding it twice: at
+// platform scale the stream is hundreds of megabytes. Every object is
+// encoded before the first byte is written, so on an encoding error
+// nothing is; a failed write is reported as "writing output: ...".
+func WriteStream(w io.Writer, objs []render.Object) error {
+	chunks, err := encodeChunks(objs)
+	if err != nil {
+		return err
+	}
+	for i := range chunks {
+		if _, err := w.Write(chunks[i].data); err != nil {
+			return fmt.Errorf("writing output: %w", err)
 		}
-		buf.Write(d)
+		chunks[i].data = nil // written: let the collector have it
 	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // Objects encodes each object as a YAML document, on every core: objects
 // encode independently, and at platform scale encoding is most of a render.
 func Objects(objs []render.Object) ([][]byte, error) {
-	docs := make([][]byte, len(objs))
+	chunks, err := encodeChunks(objs)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([][]byte, 0, len(objs))
+	for _, c := range chunks {
+		for j, start := range c.starts {
+			end := len(c.data)
+			if j+1 < len(c.starts) {
+				end = c.starts[j+1] - len(separator)
+			}
+			docs = append(docs, c.data[start:end:end])
+		}
+	}
+	return docs, nil
+}
+
+// separator goes between the documents of a stream.
+const separator = "---\n"
+
+// chunk is the stream of a run of consecutive objects, separators included
+// (before every document but the stream's first); starts are where each
+// object's document begins in data.
+type chunk struct {
+	data   []byte
+	starts []int
+}
+
+// chunkSize is how many consecutive objects one worker encodes into one
+// buffer: large enough that a buffer, not each document, is the unit of
+// allocation, small enough to spread the work evenly over the cores.
+const chunkSize = 128
+
+// encodeChunks encodes objs in order, in chunks of chunkSize objects, on
+// every core. The errors are every object's, in object order.
+func encodeChunks(objs []render.Object) ([]chunk, error) {
+	chunks := make([]chunk, (len(objs)+chunkSize-1)/chunkSize)
 	errs := make([]error, len(objs))
 	workers := min(runtime.GOMAXPROCS(0), len(objs)/minObjectsPerWorker+1)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range workers {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(objs); i += workers {
-				docs[i], errs[i] = Object(objs[i])
+			sizeHint := 0
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(chunks) {
+					return
+				}
+				first := c * chunkSize
+				last := min(first+chunkSize, len(objs))
+				var buf bytes.Buffer
+				buf.Grow(sizeHint)
+				starts := make([]int, 0, last-first)
+				for i := first; i < last; i++ {
+					if i > 0 {
+						buf.WriteString(separator)
+					}
+					starts = append(starts, buf.Len())
+					errs[i] = appendObject(&buf, objs[i])
+				}
+				chunks[c] = chunk{data: buf.Bytes(), starts: starts}
+				sizeHint = buf.Len() + buf.Len()/8
 			}
 		}()
 	}
@@ -68,7 +149,7 @@ func Objects(objs []render.Object) ([][]byte, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return docs, nil
+	return chunks, nil
 }
 
 // minObjectsPerWorker keeps small renders on one goroutine.

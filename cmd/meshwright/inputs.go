@@ -89,12 +89,8 @@ byte for byte what the full render writes.
 					}
 					return fmt.Sprintf("rendered %d objects under %s", len(objs), dir), nil
 				}
-				stream, err := encode.Stream(objs)
-				if err != nil {
+				if err := encode.WriteStream(a.stdout, objs); err != nil {
 					return "", err
-				}
-				if _, err := a.stdout.Write(stream); err != nil {
-					return "", fmt.Errorf("writing output: %w", err)
 				}
 				return fmt.Sprintf("rendered %d objects", len(objs)), nil
 			}, shard.options()...)
