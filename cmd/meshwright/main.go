@@ -5,69 +5,21 @@
 //	meshwright validate PATH...        every problem, or nothing
 //	meshwright render PATH...          YAML stream on stdout
 //	meshwright render -o DIR PATH...   one file per object under DIR
+//	meshwright diff OLD NEW            what a change means, object by object
+//	meshwright graph PATH...           the traffic picture (Mermaid, DOT)
 //	meshwright schema                  JSON Schema of the inputs
 //	meshwright version                 version, commit, Go version
 //	meshwright                         KRM function: ResourceList on stdin
 //
 // The commands are in cli.go (the tree, exit statuses), inputs.go (render,
-// validate), init.go, schema.go, version.go and function.go; the
-// diagnostics formats in package report.
+// validate), diff.go, graph.go, init.go, schema.go, version.go and
+// function.go; the garbage collector's tuning in gc.go; the diagnostics
+// formats in package report.
 package main
 
-import (
-	"os"
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
-)
+import "os"
 
 func main() {
 	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
-
-// tuneGC trades memory for time: a render is a short batch that builds
-// everything, writes it and exits, so collecting garbage often is wasted
-// work. The heap may grow to five times what is live, up to a soft limit of
-// 768 MiB; past that, to half again what is live. The limit follows the
-// live heap (it is raised after every collection that finds more live
-// than two thirds of it): a fixed limit below the live heap makes the
-// collector run back to back, which at 10,000 tenants (up to 2.2 GiB live)
-// took a render from about 50 seconds to 160-210. GOGC and GOMEMLIMIT, when
-// set, win.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(minMemoryLimit)
-		followLiveHeap()
-	}
-}
-
-// minMemoryLimit is the soft memory limit until the live heap passes two
-// thirds of it (1,000 tenants peak at about 250 MiB live).
-const minMemoryLimit = 768 << 20
-
-// followLiveHeap raises the memory limit after each collection to one and a
-// half times the live heap, never lowering it.
-func followLiveHeap() {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	limit := int64(minMemoryLimit)
-	var arm func()
-	arm = func() {
-		// a finalizer runs after the collection that found its object
-		// unreachable: once per cycle, re-armed each time
-		runtime.SetFinalizer(new([16]byte), func(*[16]byte) {
-			metrics.Read(sample)
-			if sample[0].Value.Kind() == metrics.KindUint64 {
-				if want := int64(sample[0].Value.Uint64()) * 3 / 2; want > limit {
-					limit = want
-					debug.SetMemoryLimit(limit)
-				}
-			}
-			arm()
-		})
-	}
-	arm()
 }
