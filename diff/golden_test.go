@@ -15,14 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // upgrade example, from their specs and from their rendered trees: both
 // must tell the same story, which testdata/canary-upgrade.{txt,md} hold.
 func TestCanaryUpgrade(t *testing.T) {
-	example := filepath.Join("..", "examples", "canary-upgrade")
-	fromSpecs := mustCompare(t,
-		mustLoad(t, filepath.Join(example, "before", "spec")), mustLoad(t, filepath.Join(example, "after", "spec")))
-	fromTrees := mustCompare(t,
-		mustLoad(t, filepath.Join(example, "before", "rendered")), mustLoad(t, filepath.Join(example, "after", "rendered")))
-	if !reflect.DeepEqual(fromSpecs, fromTrees) {
-		t.Errorf("the specs and the rendered trees differ differently:\nspecs:\n%s\nrendered:\n%s", text(t, fromSpecs), text(t, fromTrees))
-	}
+	fromSpecs := compareSteps(t, filepath.Join("..", "examples", "canary-upgrade"))
 
 	for format, name := range map[Format]string{Text: "canary-upgrade.txt", Markdown: "canary-upgrade.md"} {
 		var b bytes.Buffer
@@ -95,4 +88,74 @@ func TestCanaryUpgrade(t *testing.T) {
 	if !reflect.DeepEqual(fromSpecs.Unchanged, []string{"Tenant/bookinfo"}) {
 		t.Errorf("unchanged: %v, want Tenant/bookinfo", fromSpecs.Unchanged)
 	}
+}
+
+// TestGatewayAPIMigration compares the two steps of the gateway-api
+// example, where the storefront moves its web service from the Istio-API
+// gateway to the Gateway API one: its objects in the gateway's namespace
+// (the certificate, the RoleBinding into it) go, the ListenerSet, HTTPRoute
+// and certificate in its own namespace come, the ingress ALLOW names the
+// new gateway's identity, and nothing else changes. The README shows the
+// text form, testdata/gateway-api-migration.txt.
+func TestGatewayAPIMigration(t *testing.T) {
+	example := filepath.Join("..", "examples", "gateway-api")
+	fromSpecs := compareSteps(t, example)
+	got := text(t, fromSpecs)
+	golden := filepath.Join("testdata", "gateway-api-migration.txt")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./diff -run TestGatewayAPIMigration -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s is stale (review, then go test ./diff -run TestGatewayAPIMigration -update); got:\n%s", golden, got)
+	}
+	readme, err := os.ReadFile(filepath.Join(example, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, want) {
+		t.Errorf("examples/gateway-api/README.md does not show %s verbatim", golden)
+	}
+
+	changes := map[string]bool{}
+	for _, sd := range fromSpecs.Sources {
+		for _, d := range sd.Objects {
+			changes[sd.Source+": "+string(d.Change)+" "+d.ID.String()] = true
+		}
+	}
+	wantChanges := map[string]bool{
+		"Tenant/storefront: removed Gateway storefront/web-gateway":                             true,
+		"Tenant/storefront: removed VirtualService storefront/web":                              true,
+		"Tenant/storefront: removed Certificate istio-system/storefront-web-cert":               true,
+		"Tenant/storefront: removed RoleBinding istio-system/meshwright:tenant-edge:storefront": true,
+		"Tenant/storefront: added ListenerSet storefront/web":                                   true,
+		"Tenant/storefront: added HTTPRoute storefront/web":                                     true,
+		"Tenant/storefront: added Certificate storefront/web-cert":                              true,
+		"Tenant/storefront: changed AuthorizationPolicy storefront/web-ingress":                 true,
+	}
+	if !reflect.DeepEqual(changes, wantChanges) {
+		t.Errorf("changes:\n%v\nwant:\n%v", changes, wantChanges)
+	}
+	if !reflect.DeepEqual(fromSpecs.Unchanged, []string{"Mesh/platform", "Tenant/partners"}) {
+		t.Errorf("unchanged: %v, want Mesh/platform, Tenant/partners", fromSpecs.Unchanged)
+	}
+}
+
+// compareSteps compares an example's before and after steps from their
+// specs, checks their rendered trees tell the same, and returns the first.
+func compareSteps(t *testing.T, example string) Result {
+	t.Helper()
+	fromSpecs := mustCompare(t,
+		mustLoad(t, filepath.Join(example, "before", "spec")), mustLoad(t, filepath.Join(example, "after", "spec")))
+	fromTrees := mustCompare(t,
+		mustLoad(t, filepath.Join(example, "before", "rendered")), mustLoad(t, filepath.Join(example, "after", "rendered")))
+	if !reflect.DeepEqual(fromSpecs, fromTrees) {
+		t.Errorf("the specs and the rendered trees differ differently:\nspecs:\n%s\nrendered:\n%s", text(t, fromSpecs), text(t, fromTrees))
+	}
+	return fromSpecs
 }

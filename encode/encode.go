@@ -191,6 +191,17 @@ func Path(o render.Object) string {
 	}
 	// ':' (RBAC names) is not portable in file names; '_' cannot occur in
 	// object names, so the mapping stays one to one.
-	file := strings.ToLower(render.Kind(o)) + "-" + strings.ReplaceAll(o.GetName(), ":", "_") + ".yaml"
+	file := fileKind(o) + "-" + strings.ReplaceAll(o.GetName(), ":", "_") + ".yaml"
 	return strings.ToLower(kind) + "/" + name + "/" + ns + "/" + file
+}
+
+// fileKind is the kind in lower case, which starts a file name; a Gateway
+// API Gateway is a kubernetesgateway (Istio's name for it), so it never
+// shares a name with an Istio Gateway.
+func fileKind(o render.Object) string {
+	gvk := o.GetObjectKind().GroupVersionKind()
+	if gvk.Group == "gateway.networking.k8s.io" && gvk.Kind == "Gateway" {
+		return "kubernetesgateway"
+	}
+	return strings.ToLower(gvk.Kind)
 }

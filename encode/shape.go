@@ -4,13 +4,15 @@ package encode
 // not see. It is the one place the output's form is adjusted after the
 // objects are built; everything else is the upstream types' own JSON.
 func shape(v map[string]any) {
-	// zero values: an empty status or spec (a Namespace's), and
-	// metadata.creationTimestamp: null. An AuthorizationPolicy's empty spec
-	// stays: it is the policy that allows nothing, and reads as such.
-	for _, key := range []string{"status", "spec"} {
-		if s, ok := v[key].(map[string]any); ok && len(s) == 0 && (key == "status" || v["kind"] != "AuthorizationPolicy") {
-			delete(v, key)
-		}
+	// zero values: an empty status (or one of nulls: a route's parents)
+	// or spec (a Namespace's), and metadata.creationTimestamp: null. An
+	// AuthorizationPolicy's empty spec stays: it is the policy that allows
+	// nothing, and reads as such.
+	if s, ok := v["status"].(map[string]any); ok && allNull(s) {
+		delete(v, "status")
+	}
+	if s, ok := v["spec"].(map[string]any); ok && len(s) == 0 && v["kind"] != "AuthorizationPolicy" {
+		delete(v, "spec")
 	}
 	if md, ok := v["metadata"].(map[string]any); ok {
 		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
@@ -37,4 +39,14 @@ func dig(v map[string]any, path ...string) (map[string]any, bool) {
 		v = next
 	}
 	return v, true
+}
+
+// allNull tells whether every value of m is null (true for an empty m).
+func allNull(m map[string]any) bool {
+	for _, v := range m {
+		if v != nil {
+			return false
+		}
+	}
+	return true
 }

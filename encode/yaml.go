@@ -120,12 +120,46 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 			return writeList(b, t, col+2)
 		}
 	}
+	if s, ok := v.(string); ok && literalSafe(s) {
+		writeLiteral(b, s, col+2)
+		return nil
+	}
 	b.WriteByte(' ')
 	if err := writeInline(b, v); err != nil {
 		return err
 	}
 	b.WriteByte('\n')
 	return nil
+}
+
+// writeLiteral writes a multi-line string as a literal block, its lines
+// indented to col: embedded documents (a ConfigMap's YAML) stay readable
+// and diff line by line.
+func writeLiteral(b *bytes.Buffer, s string, col int) {
+	b.WriteString(" |\n")
+	for _, line := range strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n") {
+		if line != "\n" {
+			indent(b, col)
+		}
+		b.WriteString(line)
+	}
+	b.WriteByte('\n')
+}
+
+// literalSafe tells whether a literal block with clip chomping reads back
+// as s: lines that end in exactly one final newline, the first not indented
+// (the block's indentation is taken from it), and no character a literal
+// block cannot hold.
+func literalSafe(s string) bool {
+	if !strings.HasSuffix(s, "\n") || strings.HasSuffix(s, "\n\n") || s[0] == ' ' || s[0] == '\n' || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r != '\n' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfeff || r == 0x2028 || r == 0x2029 || r == 0x85) {
+			return false
+		}
+	}
+	return strings.Count(s, "\n") > 1
 }
 
 // writeInline writes a scalar or an empty collection.

@@ -25,6 +25,9 @@ var trickyStrings = []string{
 	"1.30", "1.30.2", "1-30-2", "=", "<<", "[a]", "{a}", "a,b", "a, b", "?", "? a", ",a", "a]",
 	"2001-12-14", "2001-12-14t21:59:43.10-05:00", "http://x.example.com:8080/a?b=c#d", "request.auth.claims[groups]",
 	"^/api/v[0-9]+/orders$", "100%", "docker/default,runtime/default", "key encipherment",
+	// multi-line: literal blocks where they read back the same, quoted otherwise
+	"spec:\n  replicas: 2\n", "a\n\nb\n", "a\nb", "a\nb\n\n", " a\nb\n", "\na\nb\n", "a\n  b\n\tc\n",
+	"a \nb  \n", "- a\n- b\n", "# not a comment\n#\n", "a: |\n  b\n", "\"\n'\n", "a\r\nb\n", "key: value\n---\nx\n",
 }
 
 // TestTrickyStringsRoundTrip writes each string as a key, a value and a list

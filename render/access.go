@@ -82,9 +82,13 @@ func ingressAllow(m *spec.MeshSpec, s spec.Service) Object {
 	})
 }
 
-// gatewayPrincipal is the workload identity of a gateway installed from
-// the IstioOperator: its pods run as <name>-service-account.
+// gatewayPrincipal is the workload identity of a gateway: installed from
+// the IstioOperator its pods run as <name>-service-account, deployed by
+// istiod for a Gateway API Gateway as <name>-istio.
 func gatewayPrincipal(m *spec.MeshSpec, gw spec.Gateway) string {
+	if isGatewayAPI(gw) {
+		return principal(m, gw.Namespace, deployedName(gw))
+	}
 	return principal(m, gw.Namespace, gw.Name+"-service-account")
 }
 

@@ -43,10 +43,14 @@ func certificateNamespaces(m *spec.MeshSpec) []string {
 	return out
 }
 
+// gatewayNamespaces lists the namespaces of Istio-API gateways: a
+// gateway-api gateway's certificates live in its tenants' namespaces.
 func gatewayNamespaces(m *spec.MeshSpec) []string {
 	var out []string
 	for _, gw := range m.Gateways.All() {
-		out = append(out, gw.Namespace)
+		if !isGatewayAPI(gw) {
+			out = append(out, gw.Namespace)
+		}
 	}
 	return out
 }

@@ -22,20 +22,32 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service) []Object {
 		return objs
 	}
 	gw := findGateway(mesh.Gateways.Ingress, s.Ingress.Gateway)
-	objs = append(objs, ingressGateway(s, gw), virtualService(s))
+	if isGatewayAPI(gw) {
+		objs = append(objs, gatewayAPIIngress(mesh, s, gw)...)
+	} else {
+		objs = append(objs, istioIngress(mesh, s, gw)...)
+	}
 	if mesh.NetworkPolicy.DenyByDefault {
 		// only through a deny-by-default: a NetworkPolicy that selects a
 		// pod isolates it, and would cut off everyone else
 		objs = append(objs, allowFromIstioNamespace(mesh, s))
 	}
+	if s.Authorization != nil {
+		objs = append(objs, claimsPolicy(s, gw))
+	}
+	return objs
+}
+
+// istioIngress puts a service on an Istio-API gateway: its Gateway and
+// VirtualService in the service's namespace, its certificate (and client CA
+// bundle) in the gateway's, where the gateway reads credentialName from.
+func istioIngress(mesh *spec.MeshSpec, s spec.Service, gw spec.Gateway) []Object {
+	objs := []Object{ingressGateway(s, gw), virtualService(s)}
 	if s.Ingress.TLS != spec.TLSNone {
 		objs = append(objs, serverCertificate(mesh, s, gw))
 	}
 	if s.Ingress.TLS == spec.TLSMutual && mesh.Certificates.ClientCA != nil {
 		objs = append(objs, clientCABundle(mesh.Certificates.ClientCA, credentialName(s), gw.Namespace))
-	}
-	if s.Authorization != nil {
-		objs = append(objs, claimsPolicy(s, gw))
 	}
 	return objs
 }

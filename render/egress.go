@@ -25,6 +25,9 @@ const egressGatewayPort = 443
 // their names and are exported to the gateway namespace only.
 func egressObjects(m *spec.MeshSpec, e spec.Egress) []Object {
 	gw := findGateway(m.Gateways.Egress, e.Gateway)
+	if isGatewayAPI(gw) {
+		return gatewayAPIEgress(e, gw)
+	}
 	objs := []Object{
 		egressGatewayServer(e, gw),
 		egressGatewayDestinationRule(e, gw),

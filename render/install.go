@@ -243,11 +243,14 @@ func servicePort(name string, port, target int32) corev1.ServicePort {
 func gatewayComponents(gws []spec.Gateway, owner bool, ports []corev1.ServicePort) []iop.GatewayComponentSpec {
 	out := make([]iop.GatewayComponentSpec, 0, len(gws))
 	for _, gw := range gws {
+		// istiod deploys a gateway-api gateway; listed disabled, so that a
+		// profile's default gateway of the same name is not installed too
+		enabled := owner && !isGatewayAPI(gw)
 		c := iop.GatewayComponentSpec{
 			Name:          gw.Name,
-			ComponentSpec: iop.ComponentSpec{Enabled: boolValue(owner), Namespace: gw.Namespace},
+			ComponentSpec: iop.ComponentSpec{Enabled: boolValue(enabled), Namespace: gw.Namespace},
 		}
-		if owner {
+		if enabled {
 			c.Label = gw.Labels
 			c.Kubernetes = gatewayKubernetes(gw, ports)
 		}
@@ -257,28 +260,33 @@ func gatewayComponents(gws []spec.Gateway, owner bool, ports []corev1.ServicePor
 }
 
 func gatewayKubernetes(gw spec.Gateway, ports []corev1.ServicePort) *iop.KubernetesResources {
-	min := gw.Autoscale.Min
-	cpu := gw.Autoscale.CPUUtilization
 	return &iop.KubernetesResources{
 		// sni-dnat lets the gateway route TLS by SNI without terminating it
 		// (port 15443, cross-cluster traffic).
-		Env: []*corev1.EnvVar{{Name: "ISTIO_META_ROUTER_MODE", Value: "sni-dnat"}},
-		HpaSpec: &autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: gw.Name},
-			MinReplicas:    &min,
-			MaxReplicas:    gw.Autoscale.Max,
-			Metrics: []autoscalingv2.MetricSpec{{
-				Type: autoscalingv2.ResourceMetricSourceType,
-				Resource: &autoscalingv2.ResourceMetricSource{
-					Name:   corev1.ResourceCPU,
-					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &cpu},
-				},
-			}},
-		},
+		Env:                []*corev1.EnvVar{{Name: "ISTIO_META_ROUTER_MODE", Value: "sni-dnat"}},
+		HpaSpec:            gatewayAutoscaler(gw, gw.Name),
 		Resources:          resources(gw.Resources),
 		Service:            &corev1.ServiceSpec{Type: corev1.ServiceType(gw.Service.Type), Ports: ports},
 		ServiceAnnotations: gw.Service.Annotations,
 		Strategy:           rollingStrategy(),
+	}
+}
+
+// gatewayAutoscaler scales a gateway's Deployment on CPU within the
+// Mesh's bounds.
+func gatewayAutoscaler(gw spec.Gateway, deployment string) *autoscalingv2.HorizontalPodAutoscalerSpec {
+	min, cpu := gw.Autoscale.Min, gw.Autoscale.CPUUtilization
+	return &autoscalingv2.HorizontalPodAutoscalerSpec{
+		ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: deployment},
+		MinReplicas:    &min,
+		MaxReplicas:    gw.Autoscale.Max,
+		Metrics: []autoscalingv2.MetricSpec{{
+			Type: autoscalingv2.ResourceMetricSourceType,
+			Resource: &autoscalingv2.ResourceMetricSource{
+				Name:   corev1.ResourceCPU,
+				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &cpu},
+			},
+		}},
 	}
 }
 

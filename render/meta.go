@@ -1,6 +1,9 @@
 package render
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
 
 // Labels and annotations meshwright reads and writes.
 const (
@@ -54,6 +57,10 @@ var (
 	typeServiceEntry          = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "ServiceEntry"}
 	typeSidecar               = metav1.TypeMeta{APIVersion: "networking.istio.io/v1", Kind: "Sidecar"}
 	typeNetworkPolicy         = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
+	typeConfigMap             = metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}
+	typeKubernetesGateway     = metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "Gateway"}
+	typeListenerSet           = metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "ListenerSet"}
+	typeHTTPRoute             = metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute"}
 )
 
 // kindOrder is the order objects are emitted in: what others depend on comes
@@ -62,6 +69,7 @@ var kindOrder = []metav1.TypeMeta{
 	typeNamespace,
 	typePodSecurityPolicy,
 	typeServiceAccount,
+	typeConfigMap,
 	typeClusterRole,
 	typeRole,
 	typeRoleBinding,
@@ -73,17 +81,22 @@ var kindOrder = []metav1.TypeMeta{
 	typeBundle,
 	typeCertificate,
 	typeGateway,
+	typeKubernetesGateway,
+	typeListenerSet,
 	typeVirtualService,
+	typeHTTPRoute,
 	typeDestinationRule,
 	typeServiceEntry,
 	typeSidecar,
 	typeNetworkPolicy,
 }
 
-var kindRank = func() map[string]int {
-	m := make(map[string]int, len(kindOrder))
+// kindRank ranks by group and kind: Istio and the Gateway API both have a
+// Gateway.
+var kindRank = func() map[schema.GroupKind]int {
+	m := make(map[schema.GroupKind]int, len(kindOrder))
 	for i, t := range kindOrder {
-		m[t.Kind] = i
+		m[t.GroupVersionKind().GroupKind()] = i
 	}
 	return m
 }()

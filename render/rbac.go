@@ -24,9 +24,11 @@ func tenantEdgeClusterRole() Object {
 }
 
 // tenantEdgeBinding binds a tenant's owners to the edge role in the
-// control-plane namespace only; a tenant without owners gets none.
+// control-plane namespace only, and only for a tenant that puts a service
+// or an egress entry on an Istio-API gateway: a tenant on gateway-api
+// gateways only (or on none) needs no rights outside its namespaces.
 func tenantEdgeBinding(m *spec.MeshSpec, t *spec.Tenant) []Object {
-	if len(t.Spec.Owners) == 0 {
+	if len(t.Spec.Owners) == 0 || !usesIstioGateway(m, t) {
 		return nil
 	}
 	rb := &rbacv1.RoleBinding{
@@ -59,4 +61,20 @@ func grantToServiceAccount(ns, name string, rule rbacv1.PolicyRule, saNamespace,
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
 	}
 	return []Object{role, binding}
+}
+
+// usesIstioGateway tells whether a tenant's objects include some in an
+// Istio-API gateway's namespace (certificates, origination rules).
+func usesIstioGateway(m *spec.MeshSpec, t *spec.Tenant) bool {
+	for _, s := range t.Spec.Services {
+		if s.Ingress != nil && !isGatewayAPI(findGateway(m.Gateways.Ingress, s.Ingress.Gateway)) {
+			return true
+		}
+	}
+	for _, e := range t.Spec.Egress {
+		if !isGatewayAPI(findGateway(m.Gateways.Egress, e.Gateway)) {
+			return true
+		}
+	}
+	return false
 }

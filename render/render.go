@@ -25,6 +25,8 @@ type Object interface {
 // Kind returns the object's kind.
 func Kind(o Object) string { return o.GetObjectKind().GroupVersionKind().Kind }
 
+func groupKind(o Object) schema.GroupKind { return o.GetObjectKind().GroupVersionKind().GroupKind() }
+
 // Render returns every object the Mesh and Tenants of a validated spec
 // describe, sorted by kind (kindOrder), namespace and name, and what it
 // found on the way: warnings about objects it cannot render for the user,
@@ -52,6 +54,7 @@ func meshObjects(mesh *spec.Mesh) []Object {
 	objs := install(mesh)
 	objs = append(objs, meshSecurity(m)...)
 	objs = append(objs, issuerObjects(m)...)
+	objs = append(objs, gatewayAPIGateways(mesh)...)
 	return append(objs, tenantEdgeClusterRole())
 }
 
@@ -59,6 +62,7 @@ func meshObjects(mesh *spec.Mesh) []Object {
 func tenantObjects(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
 	objs := tenancy(m, t)
 	objs = append(objs, tenantEdgeBinding(m, t)...)
+	objs = append(objs, tenantIssuers(m, t)...)
 	objs = append(objs, access(m, t)...)
 	objs = append(objs, visibility(m, t, calls)...)
 	for _, s := range t.Spec.Services {
@@ -94,7 +98,7 @@ func newObjectSet() *objectSet { return &objectSet{owner: map[string]owner{}} }
 
 func (s *objectSet) add(origin spec.Origin, source string, objs ...Object) {
 	for _, o := range objs {
-		key := Kind(o) + "/" + o.GetNamespace() + "/" + o.GetName()
+		key := groupKind(o).String() + "/" + o.GetNamespace() + "/" + o.GetName()
 		if prev, dup := s.owner[key]; dup {
 			// at both inputs, each naming the other: either may be the one a change touched
 			s.conflict(owner{source, origin}, prev, o)
@@ -141,7 +145,7 @@ func sortObjects(objs []Object) {
 	}
 	keys := make([]keyed, len(objs))
 	for i, o := range objs {
-		keys[i] = keyed{kindRank[Kind(o)], o.GetNamespace(), o.GetName(), o}
+		keys[i] = keyed{kindRank[groupKind(o)], o.GetNamespace(), o.GetName(), o}
 	}
 	slices.SortStableFunc(keys, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.ns, b.ns), strings.Compare(a.name, b.name))

@@ -1,8 +1,6 @@
 package render
 
 import (
-	"strconv"
-
 	security "istio.io/api/security/v1beta1"
 	istiotype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -63,16 +61,21 @@ func requestAuthentication(m *spec.MeshSpec) Object {
 // no valid JWT. It names the HTTP ports: a DENY on request principals alone
 // would also drop all TCP traffic, such as SNI passthrough on 15443.
 func requireJWT(gw spec.Gateway) Object {
-	return &securityv1.AuthorizationPolicy{
+	ap := &securityv1.AuthorizationPolicy{
 		TypeMeta:   typeAuthorizationPolicy,
 		ObjectMeta: objectMeta(gw.Namespace, gw.Name+"-require-jwt"),
 		Spec: security.AuthorizationPolicy{
-			Selector: &istiotype.WorkloadSelector{MatchLabels: gw.Labels},
-			Action:   security.AuthorizationPolicy_DENY,
+			Action: security.AuthorizationPolicy_DENY,
 			Rules: []*security.Rule{{
 				From: []*security.Rule_From{{Source: &security.Source{NotRequestPrincipals: []string{"*"}}}},
-				To:   []*security.Rule_To{{Operation: &security.Operation{Ports: []string{strconv.Itoa(gatewayHTTPPort), strconv.Itoa(gatewayHTTPSPort)}}}},
+				To:   []*security.Rule_To{{Operation: &security.Operation{Ports: gatewayPorts(gw)}}},
 			}},
 		},
 	}
+	if isGatewayAPI(gw) {
+		ap.Spec.TargetRefs = gatewayTarget(gw)
+	} else {
+		ap.Spec.Selector = &istiotype.WorkloadSelector{MatchLabels: gw.Labels}
+	}
+	return ap
 }

@@ -57,6 +57,7 @@ const (
 	CodeDuplicateGateway      Code = "MW0207"
 	CodeRequireJWTNoProvider  Code = "MW0208"
 	CodeMutualWithoutClientCA Code = "MW0209"
+	CodeGatewayNameTooLong    Code = "MW0210"
 )
 
 // Rules of the Tenants.
@@ -78,6 +79,8 @@ const (
 	CodeEgressHostTaken      Code = "MW0314"
 	CodeUnknownCaller        Code = "MW0315"
 	CodeCallerNamespace      Code = "MW0316"
+	CodeMutualOnGatewayAPI   Code = "MW0317"
+	CodeEgressOnGatewayAPI   Code = "MW0318"
 	CodeRenderedNameConflict Code = "MW0400"
 	CodeUnknownShardTenant   Code = "MW0500"
 )
@@ -118,6 +121,7 @@ var Codes = []CodeInfo{
 	{CodeDuplicateGateway, "duplicate-gateway", SeverityError, "Two gateways (ingress or egress) have the same name.", "Name each gateway once."},
 	{CodeRequireJWTNoProvider, "require-jwt-without-provider", SeverityError, "A gateway requires a JWT but the Mesh has no provider in security.jwt, so every request would be denied.", "Add a provider or drop requireJWT."},
 	{CodeMutualWithoutClientCA, "mutual-without-client-ca", SeverityWarning, "A MUTUAL service is exposed but the Mesh has no certificates.clientCA, so its <credentialName>-cacert Secret is not rendered.", "Set certificates.clientCA, or create the Secret by hand."},
+	{CodeGatewayNameTooLong, "gateway-name-too-long", SeverityError, "A gateway-api gateway's name is longer than 57 characters: istiod names its Deployment, Service and ServiceAccount <name>-istio, which must fit a 63-character DNS label.", "Shorten the gateway's name."},
 
 	{CodeDuplicateTenant, "duplicate-tenant", SeverityError, "Two Tenants have the same name.", "Rename one of them."},
 	{CodeDuplicateNamespace, "duplicate-namespace", SeverityError, "A tenant lists a namespace twice.", "List it once."},
@@ -136,6 +140,8 @@ var Codes = []CodeInfo{
 	{CodeEgressHostTaken, "egress-host-taken", SeverityError, "Two egress entries (in any tenants) reach the same host.", "Keep one entry per host."},
 	{CodeUnknownCaller, "unknown-caller", SeverityError, "A service's caller names a tenant that does not exist.", "Name an existing Tenant (metadata.name), or remove the caller."},
 	{CodeCallerNamespace, "caller-namespace-not-owned", SeverityError, "A service's caller lists a namespace its tenant does not own.", "List only namespaces of the caller tenant, or leave namespaces out for all of them."},
+	{CodeMutualOnGatewayAPI, "mutual-on-gateway-api", SeverityError, "A service with tls MUTUAL is exposed on a gateway-api gateway. Gateway API (standard channel) validates client certificates per Gateway or per port (spec.tls.frontend), not per listener, so one tenant's client CA would apply to every tenant's hosts on the shared Gateway.", "Expose the service on an api: istio gateway, or use tls SIMPLE."},
+	{CodeEgressOnGatewayAPI, "egress-not-expressible-on-gateway-api", SeverityError, "An egress entry uses a gateway-api egress gateway for what its objects in the tenant's namespace cannot express: tls MUTUAL (the gateway reads an origination's client certificate only from its own namespace) or location cluster (the gateway reads the origination rule of an in-cluster host only from its own namespace or the host's).", "Use an api: istio egress gateway for this entry, or tls SIMPLE to an external host."},
 	{CodeRenderedNameConflict, "rendered-name-conflict", SeverityError, "Two inputs would render the same object (kind, namespace, name).", "Rename one of the two inputs the message names."},
 	{CodeUnknownShardTenant, "unknown-shard-tenant", SeverityError, "A shard (render --tenants, or the function's tenants setting) names a tenant the inputs do not define; it would render nothing for it.", "Name a Tenant of the inputs (metadata.name), or pass every input file to the render."},
 }

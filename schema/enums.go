@@ -48,6 +48,18 @@ const (
 	LocationExternal Location = "external"
 )
 
+// GatewayAPI is the API tenants attach to a gateway with.
+type GatewayAPI string
+
+const (
+	// GatewayAPIIstio: Istio Gateway and VirtualService objects, the
+	// gateway installed by the IstioOperator.
+	GatewayAPIIstio GatewayAPI = "istio"
+	// GatewayAPIKubernetes: a Kubernetes Gateway API Gateway that tenants
+	// attach ListenerSets and HTTPRoutes to.
+	GatewayAPIKubernetes GatewayAPI = "gateway-api"
+)
+
 // Visibility is how much of the mesh a tenant namespace's proxies see.
 type Visibility string
 

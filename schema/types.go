@@ -101,6 +101,7 @@ type Gateways struct {
 type Gateway struct {
 	Name       string            `json:"name"`
 	Namespace  string            `json:"namespace"`
+	API        GatewayAPI        `json:"api"`
 	Labels     map[string]string `json:"labels"`
 	Service    GatewayService    `json:"service"`
 	Autoscale  Autoscale         `json:"autoscale"`

@@ -141,6 +141,11 @@ func installedCluster(t *testing.T, bin, tree string) ([]*unstructured.Unstructu
 		}
 		webhooks = append(webhooks, hooks...)
 	}
+	deployed, err := DeployedGateways(t, objs, meshConfig(t, bin, tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs = append(objs, deployed...)
 	if dir := fixtureDir(tree); dir != "" {
 		fixture, err := ReadTree(dir)
 		if err != nil {

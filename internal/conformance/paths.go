@@ -100,16 +100,38 @@ func (p Peer) String() string {
 	return "namespace " + p.Namespace
 }
 
-// GatewayRef is a Mesh gateway; its pods run as <name>-service-account in
-// its namespace (the IstioOperator's convention, which the tests check
-// against istioctl's manifest).
+// GatewayRef is a Mesh gateway. An Istio-API gateway is the IstioOperator's
+// Deployment <name>, whose pods run as <name>-service-account; a
+// gateway-api one is what istiod deploys for the Gateway <name>:
+// Deployment, Service and service account <name>-istio (conventions the
+// tests check against istioctl's manifest and istiod's deployment
+// controller).
 type GatewayRef struct {
 	Name, Namespace string
 	RequireJWT      bool
+	API             schema.GatewayAPI
+}
+
+// Deployment is the name of the gateway's Deployment and Service.
+func (g GatewayRef) Deployment() string {
+	if g.API == schema.GatewayAPIKubernetes {
+		return g.Name + "-istio"
+	}
+	return g.Name
 }
 
 // ServiceAccount is the service account the gateway's pods run as.
-func (g GatewayRef) ServiceAccount() string { return g.Name + "-service-account" }
+func (g GatewayRef) ServiceAccount() string {
+	if g.API == schema.GatewayAPIKubernetes {
+		return g.Deployment()
+	}
+	return g.Name + "-service-account"
+}
+
+// ServiceHost is the host name of the gateway's Service.
+func (g GatewayRef) ServiceHost() string {
+	return g.Deployment() + "." + g.Namespace + ".svc.cluster.local"
+}
 
 // NamespaceRef is a tenant's namespace.
 type NamespaceRef struct {
@@ -185,10 +207,10 @@ func AllowedPaths(spec *schema.Spec) (*Paths, error) {
 		NetworkPolicy: m.NetworkPolicy.DenyByDefault,
 	}
 	for _, g := range m.Gateways.Ingress {
-		p.IngressGateways = append(p.IngressGateways, GatewayRef{Name: g.Name, Namespace: orDefault(g.Namespace, p.ControlPlaneNamespace), RequireJWT: g.RequireJWT})
+		p.IngressGateways = append(p.IngressGateways, GatewayRef{Name: g.Name, Namespace: orDefault(g.Namespace, p.ControlPlaneNamespace), RequireJWT: g.RequireJWT, API: g.API})
 	}
 	for _, g := range m.Gateways.Egress {
-		p.EgressGateways = append(p.EgressGateways, GatewayRef{Name: g.Name, Namespace: orDefault(g.Namespace, p.ControlPlaneNamespace)})
+		p.EgressGateways = append(p.EgressGateways, GatewayRef{Name: g.Name, Namespace: orDefault(g.Namespace, p.ControlPlaneNamespace), API: g.API})
 	}
 	tenantNamespaces := map[string][]string{}
 	for _, t := range spec.Tenants {

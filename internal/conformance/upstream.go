@@ -26,6 +26,10 @@ var upstreamCRDs = []crdFile{
 	{"github.com/cert-manager/cert-manager", "deploy/crds/cert-manager.io_issuers.yaml"},
 	{"github.com/cert-manager/cert-manager", "deploy/crds/cert-manager.io_clusterissuers.yaml"},
 	{"github.com/cert-manager/trust-manager", "deploy/crds/trust.cert-manager.io_bundles.yaml"},
+	// the standard channel of the Gateway API release the pinned Istio reads
+	{"sigs.k8s.io/gateway-api", "config/crd/standard/gateway.networking.k8s.io_gateways.yaml"},
+	{"sigs.k8s.io/gateway-api", "config/crd/standard/gateway.networking.k8s.io_listenersets.yaml"},
+	{"sigs.k8s.io/gateway-api", "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"},
 }
 
 // UpstreamCRDFiles returns the paths of the upstream CRD files in the module

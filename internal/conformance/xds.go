@@ -18,12 +18,18 @@ import (
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
+	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	istiofake "istio.io/client-go/pkg/clientset/versioned/fake"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	kubefake "k8s.io/client-go/kubernetes/fake"
+	gwapi "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayapifake "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned/fake"
 	"sigs.k8s.io/yaml"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
@@ -33,8 +39,10 @@ import (
 	xdsfake "istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/config/schema/gvr"
 	"istio.io/istio/pkg/jwt"
 	kubelib "istio.io/istio/pkg/kube"
+	"istio.io/istio/pkg/kube/kclient/clienttest"
 	istiolog "istio.io/istio/pkg/log"
 	"istio.io/istio/pkg/spiffe"
 	"istio.io/istio/pkg/test"
@@ -65,6 +73,13 @@ type XDS struct {
 	proxies     map[string]*Proxy
 }
 
+// quietIstio silences the logs of Istio's code running in the tests.
+var quietIstio = sync.OnceFunc(func() {
+	for _, s := range istiolog.Scopes() {
+		s.SetOutputLevel(istiolog.NoneLevel)
+	}
+})
+
 var (
 	xdsSetup   sync.Once
 	versionTag = regexp.MustCompile(`^\d+\.\d+\.\d+`)
@@ -77,9 +92,7 @@ var (
 func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string) *XDS {
 	t.Helper()
 	xdsSetup.Do(func() {
-		for _, s := range istiolog.Scopes() {
-			s.SetOutputLevel(istiolog.NoneLevel)
-		}
+		quietIstio()
 		// PILOT_JWT_ENABLE_REMOTE_JWKS=envoy: the proxies fetch the JWKS,
 		// istiod does not (it would try the issuers' URIs from here).
 		features.JwksFetchMode = jwt.Envoy
@@ -101,6 +114,17 @@ func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string)
 		}
 	}
 	var kube []runtime.Object
+	for _, o := range objs {
+		// the Gateway API controller reads its kinds, and the ServiceEntries
+		// routes attach to, from Kubernetes
+		if g := o.GroupVersionKind().Group; g == gwapi.GroupName || o.GetKind() == "ServiceEntry" && g == "networking.istio.io" {
+			typed, err := gatewayAPIObject(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kube = append(kube, typed)
+		}
+	}
 	for _, o := range runtimeObjects(objs) {
 		switch o.GetKind() {
 		case "Pod":
@@ -134,7 +158,12 @@ func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string)
 		Configs:           parsed,
 		KubernetesObjects: kube,
 		MeshConfig:        mc,
-		KubeClientBuilder: trackedClient,
+		KubeClientBuilder: func(objects ...runtime.Object) kubelib.Client {
+			c := trackedClient(objects...)
+			// the fake registers the Gateway API CRDs but ListenerSet's
+			clienttest.MakeCRD(t, c, gvr.ListenerSet)
+			return c
+		},
 	})
 	return x
 }
@@ -145,9 +174,27 @@ func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string)
 // few thousand.
 func trackedClient(objects ...runtime.Object) kubelib.Client {
 	c := kubelib.NewFakeClientWithVersion("")
-	tracker := c.Kube().(*kubefake.Clientset).Tracker()
+	kube := c.Kube().(*kubefake.Clientset).Tracker()
+	gateway := c.GatewayAPI().(*gatewayapifake.Clientset).Tracker()
+	istio := c.Istio().(*istiofake.Clientset).Tracker()
 	for _, o := range objects {
-		if err := tracker.Add(o); err != nil {
+		if k := o.GetObjectKind().GroupVersionKind(); k.Group == gwapi.GroupName || k.Group == "networking.istio.io" {
+			tracker := gateway
+			if k.Group != gwapi.GroupName {
+				tracker = istio
+			}
+			// Add guesses the resource from the kind, wrongly for
+			// Gateway: the Gateway API objects are created with theirs
+			res, ok := gatewayAPIResources[k.Kind]
+			if !ok {
+				panic(fmt.Sprintf("no resource for Gateway API kind %s", k.Kind))
+			}
+			if err := tracker.Create(res, o, o.(metav1.Object).GetNamespace()); err != nil {
+				panic(fmt.Sprintf("adding %s to the fake Kubernetes client: %v", k.Kind, err))
+			}
+			continue
+		}
+		if err := kube.Add(o); err != nil {
 			panic(fmt.Sprintf("adding %T to the fake Kubernetes client: %v", o, err))
 		}
 	}
@@ -163,6 +210,8 @@ func typedObject(o *unstructured.Unstructured) (runtime.Object, error) {
 		typed = &corev1.Namespace{}
 	case "ServiceAccount":
 		typed = &corev1.ServiceAccount{}
+	case "Secret":
+		typed = &corev1.Secret{}
 	case "Service":
 		typed = &corev1.Service{}
 	case "Pod":
@@ -171,6 +220,40 @@ func typedObject(o *unstructured.Unstructured) (runtime.Object, error) {
 		typed = &discoveryv1.EndpointSlice{}
 	default:
 		return nil, fmt.Errorf("%s %s: not a kind of the registry", o.GetKind(), namespacedName(o))
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, typed); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
+	}
+	return typed, nil
+}
+
+// gatewayAPIResources are the resources of the Gateway API kinds the tests
+// read.
+var gatewayAPIResources = map[string]schema.GroupVersionResource{
+	"Gateway": gvr.KubernetesGateway, "ListenerSet": gvr.ListenerSet, "HTTPRoute": gvr.HTTPRoute, "ServiceEntry": gvr.ServiceEntry,
+}
+
+// gatewayAPIObject converts a Gateway API object to its type, as the fake
+// client's Gateway API clientset holds them.
+func gatewayAPIObject(o *unstructured.Unstructured) (runtime.Object, error) {
+	var typed runtime.Object
+	switch o.GetKind() {
+	case "Gateway":
+		// the one istiod here serves every revision (as it does the
+		// sidecars); which istiod takes a Gateway is DeployedGateways' check
+		o = o.DeepCopy()
+		labels := o.GetLabels()
+		delete(labels, "istio.io/rev")
+		o.SetLabels(labels)
+		typed = &gwapi.Gateway{}
+	case "ListenerSet":
+		typed = &gwapi.ListenerSet{}
+	case "HTTPRoute":
+		typed = &gwapi.HTTPRoute{}
+	case "ServiceEntry":
+		typed = &istionetworkingv1.ServiceEntry{}
+	default:
+		return nil, fmt.Errorf("%s %s: a Gateway API kind the tests do not read", o.GetKind(), namespacedName(o))
 	}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, typed); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
@@ -193,7 +276,7 @@ func runtimeObjects(objs []*unstructured.Unstructured) []*unstructured.Unstructu
 	var out, pods, services []*unstructured.Unstructured
 	for _, o := range objs {
 		switch o.GetKind() {
-		case "Namespace", "ServiceAccount":
+		case "Namespace", "ServiceAccount", "Secret":
 			out = append(out, o.DeepCopy())
 		case "Pod":
 			p := o.DeepCopy()
@@ -815,6 +898,33 @@ func (p *Proxy) UpstreamTLS(cluster string) (UpstreamTLS, error) {
 		out.Secrets = append(out.Secrets, s.GetName())
 	}
 	return out, nil
+}
+
+// ServerCertificates returns the SDS names of the certificates a gateway
+// presents to a client connecting for req (its port and SNI).
+func (p *Proxy) ServerCertificates(req Request) ([]string, error) {
+	port := p.x.targetPort(p.Pod, req.Port)
+	l := p.listener("", port)
+	if l == nil {
+		return nil, fmt.Errorf("%s: no listener for port %d", p, port)
+	}
+	fc := selectChain(l, req.connection())
+	if fc == nil {
+		return nil, fmt.Errorf("%s: no filter chain of %s takes SNI %q", p, l.GetName(), req.SNI)
+	}
+	ts := fc.GetTransportSocket()
+	if ts == nil || ts.GetName() != wellknown.TransportSocketTLS {
+		return nil, nil
+	}
+	d := &tlsv3.DownstreamTlsContext{}
+	if err := ts.GetTypedConfig().UnmarshalTo(d); err != nil {
+		return nil, fmt.Errorf("%s filter chain %s: %w", p, fc.GetName(), err)
+	}
+	var names []string
+	for _, s := range d.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {
+		names = append(names, s.GetName())
+	}
+	return names, nil
 }
 
 func (p *Proxy) routeConfig(name string) *routev3.RouteConfiguration {

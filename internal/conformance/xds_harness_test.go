@@ -18,9 +18,11 @@ import (
 func TestTrafficPathsCatchBrokenConfigs(t *testing.T) {
 	bin := istioctl(t)
 	const (
-		refArch   = "../../examples/reference-architecture/rendered"
-		zeroTrust = "../../examples/zero-trust/rendered"
-		gatewayID = "spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+		refArch    = "../../examples/reference-architecture/rendered"
+		zeroTrust  = "../../examples/zero-trust/rendered"
+		gwAPI      = "../../examples/gateway-api/before/rendered"
+		gwAPIAfter = "../../examples/gateway-api/after/rendered"
+		gatewayID  = "spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
 	)
 	cases := []struct {
 		name, tree string
@@ -62,9 +64,29 @@ spec:
 			mapOf(mapOf(route[0])["destination"])["host"] = "details"
 			_ = unstructured.SetNestedSlice(o.Object, http, "spec", "http")
 		}), "not allowed: gateway istio-system/istio-ingressgateway -> service bookinfo/details: gateway istio-system/istio-ingressgateway-0 routes to it"},
+		{"drop a ListenerSet", gwAPI, remove("ListenerSet storefront/catalog"),
+			"ingress: gateway istio-ingress/public -> service storefront/catalog: gateway istio-ingress/public-istio-0"},
+		{"ListenerSet with another service's certificate", gwAPIAfter, edit("ListenerSet storefront/catalog", func(o *unstructured.Unstructured) {
+			listeners, _, _ := unstructured.NestedSlice(o.Object, "spec", "listeners")
+			_ = unstructured.SetNestedSlice(mapOf(listeners[0]), []any{map[string]any{"name": "web-cert"}}, "tls", "certificateRefs")
+			_ = unstructured.SetNestedSlice(o.Object, listeners, "spec", "listeners")
+		}), "presents Secret storefront/web-cert for catalog.storefront.shop.example.com, a certificate for [web.storefront.shop.example.com]"},
+		{"Istio Gateway with another service's certificate", gwAPI, edit("Gateway partners/partner-api-gateway", func(o *unstructured.Unstructured) {
+			servers, _, _ := unstructured.NestedSlice(o.Object, "spec", "servers")
+			_ = unstructured.SetNestedField(mapOf(servers[0]), "storefront-web-cert", "tls", "credentialName")
+			_ = unstructured.SetNestedSlice(o.Object, servers, "spec", "servers")
+		}), "presents Secret istio-system/storefront-web-cert for partner-api.partners.shop.example.com, a certificate for [web.storefront.shop.example.com]"},
+		{"drop the gateway-api requireJWT", gwAPI, remove("AuthorizationPolicy istio-ingress/public-require-jwt"),
+			"the gateway requires JWT, yet admits a request without a token"},
+		{"drop the route to a gateway-api egress gateway", gwAPI, remove("HTTPRoute storefront/direct-payments-to-egress-gateway"),
+			"egress: namespace storefront -> egress storefront/payments (api.payments.example.net:443 through istio-egress/egress): sidecar storefront/catalog-0 routes http://api.payments.example.net to outbound|80||api.payments.example.net, not to the egress gateway egress-istio.istio-egress.svc.cluster.local"},
+		{"drop the gateway-api egress gateway's route", gwAPI, remove("HTTPRoute storefront/forward-payments-from-egress-gateway"),
+			"the egress gateway does not route api.payments.example.net to outbound|443||api.payments.example.net"},
+		{"drop the origination through a gateway-api egress gateway", gwAPI, remove("DestinationRule storefront/originate-tls-for-payments"),
+			"the egress gateway does not originate simple TLS to api.payments.example.net"},
 		{"gateway's service account", refArch, edit("Deployment istio-system/istio-ingressgateway", func(o *unstructured.Unstructured) {
 			_ = unstructured.SetNestedField(o.Object, "default", "spec", "template", "spec", "serviceAccountName")
-		}), `gateway istio-system/istio-ingressgateway: istioctl's Deployment runs as service account "default", not "istio-ingressgateway-service-account"`},
+		}), `gateway istio-system/istio-ingressgateway: the installed Deployment runs as service account "default", not "istio-ingressgateway-service-account"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,6 +1,9 @@
 package conformance
 
 import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -175,16 +178,16 @@ func meshConfigOf(iops []iopFile) (string, error) {
 // Deployment gives it.
 func (m *meshUnderTest) gateway(g GatewayRef) (*Proxy, error) {
 	for _, o := range m.objs {
-		if o.GetKind() != "Deployment" || o.GetNamespace() != g.Namespace || o.GetName() != g.Name {
+		if o.GetKind() != "Deployment" || o.GetNamespace() != g.Namespace || o.GetName() != g.Deployment() {
 			continue
 		}
 		sa, _, _ := unstructured.NestedString(o.Object, "spec", "template", "spec", "serviceAccountName")
 		if sa != g.ServiceAccount() {
-			return nil, fmt.Errorf("gateway %s/%s: istioctl's Deployment runs as service account %q, not %q", g.Namespace, g.Name, sa, g.ServiceAccount())
+			return nil, fmt.Errorf("gateway %s/%s: the installed Deployment runs as service account %q, not %q", g.Namespace, g.Name, sa, g.ServiceAccount())
 		}
 		pods := m.x.Pods(g.Namespace, nil)
 		for _, p := range pods {
-			if p.GetName() == g.Name+"-0" {
+			if p.GetName() == g.Deployment()+"-0" {
 				proxy, err := m.x.ProxyOf(p)
 				if err != nil {
 					return nil, err
@@ -327,6 +330,7 @@ func (m *meshUnderTest) openProblems(p Path) []string {
 				problems = append(problems, fmt.Sprintf("the gateway requires JWT, yet admits a request without a token: %s", d))
 			}
 		}
+		problems = append(problems, m.certificateProblems(from, req, gw)...)
 		problems = append(problems, m.serviceHopProblems(from, req, *p.Service, from.Identity)...)
 		if len(p.Service.Claims) > 0 {
 			problems = append(problems, m.claimsEnforcedProblems(from, *p.Service)...)
@@ -344,6 +348,65 @@ func (m *meshUnderTest) openProblems(p Path) []string {
 		req := Request{Host: p.Service.Host(), Port: uint32(p.Service.Port)}
 		return m.serviceHopProblems(from, req, *p.Service, principal)
 	}
+}
+
+// certificateProblems checks that the gateway presents, for a TLS
+// request, one certificate: a Secret of the cluster (as cert-manager issues
+// it) valid for the request's host. An Istio-API gateway reads it from its
+// own namespace (kubernetes://<name>), a Gateway API Gateway from the
+// namespace of the listener's ListenerSet (kubernetes-gateway://<ns>/<name>).
+func (m *meshUnderTest) certificateProblems(gw *Proxy, req Request, g GatewayRef) []string {
+	if req.SNI == "" {
+		return nil
+	}
+	names, err := gw.ServerCertificates(req)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if len(names) != 1 {
+		return []string{fmt.Sprintf("%s presents %d certificates for %s, want 1: %v", gw, len(names), req.Host, names)}
+	}
+	ns, name := g.Namespace, ""
+	switch ref := names[0]; {
+	case strings.HasPrefix(ref, "kubernetes://"):
+		name = strings.TrimPrefix(ref, "kubernetes://")
+	case strings.HasPrefix(ref, "kubernetes-gateway://"):
+		ns, name, _ = strings.Cut(strings.TrimPrefix(ref, "kubernetes-gateway://"), "/")
+	default:
+		return []string{fmt.Sprintf("%s presents %s for %s: not a Kubernetes Secret", gw, ref, req.Host)}
+	}
+	for _, o := range m.objs {
+		if o.GetKind() != "Secret" || o.GetNamespace() != ns || o.GetName() != name {
+			continue
+		}
+		crt, _, _ := unstructured.NestedString(o.Object, "data", "tls.crt")
+		hosts, err := certificateHosts(crt)
+		if err != nil {
+			return []string{fmt.Sprintf("Secret %s/%s: %v", ns, name, err)}
+		}
+		if !slices.Contains(hosts, req.Host) {
+			return []string{fmt.Sprintf("%s presents Secret %s/%s for %s, a certificate for %v", gw, ns, name, req.Host, hosts)}
+		}
+		return nil
+	}
+	return []string{fmt.Sprintf("%s presents %s for %s: no such Secret (no Certificate writes it)", gw, names[0], req.Host)}
+}
+
+// certificateHosts are the DNS names of a Secret's base64 PEM tls.crt.
+func certificateHosts(b64 string) ([]string, error) {
+	der, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(der)
+	if block == nil {
+		return nil, fmt.Errorf("tls.crt is not PEM")
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	return c.DNSNames, nil
 }
 
 // serviceHopProblems checks that from routes req to the service's Pods only
@@ -421,7 +484,7 @@ func (m *meshUnderTest) egressOpenProblems(e EgressRef) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	gwHost := e.Gateway.Name + "." + e.Gateway.Namespace + ".svc.cluster.local"
+	gwHost := e.Gateway.ServiceHost()
 	hop, err := m.x.Hop(from, Request{Host: e.Host, Port: 80})
 	if err != nil {
 		return []string{err.Error()}
@@ -461,8 +524,15 @@ func (m *meshUnderTest) egressOpenProblems(e EgressRef) []string {
 			problems = append(problems, err.Error())
 			continue
 		}
-		if !tls.TLS || !contains(tls.Secrets, "default") || tls.SNI != e.Host {
-			problems = append(problems, fmt.Sprintf("%s does not reach the egress gateway over Istio mutual TLS with SNI %s: %+v", from, e.Host, tls))
+		// an Istio-API egress gateway takes the host as SNI (its Gateway
+		// server's); a gateway-api one is reached as any mesh service,
+		// auto mutual TLS with its Service's SNI, and routes by the Host
+		wantSNI := e.Host
+		if e.Gateway.API == schema.GatewayAPIKubernetes {
+			wantSNI = fmt.Sprintf("outbound_.%d_._.%s", ep.Port, gwHost)
+		}
+		if !tls.TLS || !contains(tls.Secrets, "default") || tls.SNI != wantSNI {
+			problems = append(problems, fmt.Sprintf("%s does not reach the egress gateway over Istio mutual TLS with SNI %s: %+v", from, wantSNI, tls))
 		}
 		out, err := gw.Route(Request{Host: e.Host, Port: ep.Port, SNI: tls.SNI, Principal: from.Identity})
 		if err != nil {
@@ -711,7 +781,7 @@ func (m *meshUnderTest) egressClosedProblems(from *Proxy, c closedPair) []string
 			}
 			for _, cl := range r.Clusters {
 				for _, g := range m.paths.EgressGateways {
-					if clusterHost(cl) == g.Name+"."+g.Namespace+".svc.cluster.local" {
+					if clusterHost(cl) == g.ServiceHost() {
 						problems = append(problems, fmt.Sprintf("%s routes http://%s to the egress gateway: %s", from, e.Host, r))
 					}
 				}

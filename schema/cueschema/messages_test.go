@@ -461,6 +461,8 @@ func TestEnumsMatchGo(t *testing.T) {
 		{schema.KindTenant, "spec.services.[].ingress.tls", "TLSMode", str(schema.TLSSimple, schema.TLSMutual, schema.TLSNone)},
 		{schema.KindTenant, "spec.egress.[].tls", "TLSMode", str(schema.TLSSimple, schema.TLSMutual)},
 		{schema.KindTenant, "spec.egress.[].location", "Location", str(schema.LocationCluster, schema.LocationExternal)},
+		{schema.KindMesh, "spec.gateways.ingress.[].api", "GatewayAPI", str(schema.GatewayAPIIstio, schema.GatewayAPIKubernetes)},
+		{schema.KindMesh, "spec.gateways.egress.[].api", "GatewayAPI", str(schema.GatewayAPIIstio, schema.GatewayAPIKubernetes)},
 		{schema.KindTenant, "spec.owners.[].kind", "OwnerKind", str(schema.OwnerGroup, schema.OwnerUser, schema.OwnerServiceAccount)},
 	}
 	got := map[string][]string{}

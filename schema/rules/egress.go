@@ -8,11 +8,13 @@ func (c *tenantChecker) checkEgress() {
 	for i, e := range c.tenant.Spec.Egress {
 		path := schema.Path{"spec", "egress"}.Child(i)
 		c.checkEntry(path, "egress", e.Namespace, e.Name, seen)
-		switch {
+		switch gw := findGateway(gws, e.Gateway); {
 		case len(gws) == 0:
 			c.error(schema.CodeNoEgressGateway, path, "egress needs an egress gateway: the Mesh defines none in spec.gateways.egress")
-		case findGateway(gws, e.Gateway) == nil:
+		case gw == nil:
 			c.error(schema.CodeUnknownGateway, path.Child("gateway"), "unknown egress gateway %q (the Mesh defines: %s)", e.Gateway, gatewayNames(gws))
+		case gw.API == schema.GatewayAPIKubernetes:
+			c.checkGatewayAPIEgress(path, e, gw.Name)
 		}
 		if e.TLS == schema.TLSMutual && c.mesh.Spec.Certificates == nil {
 			c.error(schema.CodeTLSWithoutIssuer, path.Child("tls"), "tls MUTUAL needs a client certificate issuer: the Mesh has no spec.certificates")
@@ -20,5 +22,16 @@ func (c *tenantChecker) checkEgress() {
 		if prev, dup := c.claims.egressHosts.claim(e.Host, c.tenant, path.Child("host")); dup {
 			c.conflict(schema.CodeEgressHostTaken, prev, path.Child("host"), e.Host, "egress to host %q is already defined by %s", "egress to host %q is also defined by %s")
 		}
+	}
+}
+
+// checkGatewayAPIEgress refuses what an entry's objects in its own
+// namespace cannot express through a gateway-api egress gateway.
+func (c *tenantChecker) checkGatewayAPIEgress(path schema.Path, e schema.Egress, gateway string) {
+	if e.TLS == schema.TLSMutual {
+		c.error(schema.CodeEgressOnGatewayAPI, path.Child("tls"), "tls MUTUAL cannot be expressed through gateway-api egress gateway %q: the gateway reads the client certificate only from its own namespace, which tenants do not write to; use tls SIMPLE or an api: istio egress gateway", gateway)
+	}
+	if e.Location == schema.LocationCluster {
+		c.error(schema.CodeEgressOnGatewayAPI, path.Child("location"), "location cluster cannot be expressed through gateway-api egress gateway %q: the gateway reads the TLS origination of an in-cluster host only from its own namespace or the host's, not from this tenant's; use an api: istio egress gateway", gateway)
 	}
 }

@@ -28,6 +28,17 @@ func TestEgressRules(t *testing.T) {
 			mesh:   "spec: {gateways: {egress: [{name: istio-egressgateway}, {name: payments-egress}]}}",
 			tenant: "spec: {egress: [{name: payments, host: api.payments.example.net, gateway: payments-egress}]}"},
 
+		{name: "tls MUTUAL through a gateway-api egress gateway",
+			mesh: "spec: {gateways: {egress: [{name: istio-egressgateway, api: gateway-api}]}}",
+			want: []want{{shop, "spec.egress[0].tls", schema.CodeEgressOnGatewayAPI, `tls MUTUAL cannot be expressed through gateway-api egress gateway "istio-egressgateway": the gateway reads the client certificate only from its own namespace`}}},
+		{name: "location cluster through a gateway-api egress gateway",
+			mesh:   "spec: {gateways: {egress: [{name: istio-egressgateway, api: gateway-api}]}}",
+			tenant: "spec: {egress: [{name: payments, host: payments.billing.svc.cluster.local, tls: SIMPLE}]}",
+			want:   []want{{shop, "spec.egress[0].location", schema.CodeEgressOnGatewayAPI, `location cluster cannot be expressed through gateway-api egress gateway "istio-egressgateway"`}}},
+		{name: "tls SIMPLE to an external host through a gateway-api egress gateway passes",
+			mesh:   "spec: {gateways: {egress: [{name: istio-egressgateway, api: gateway-api}]}}",
+			tenant: "spec: {egress: [{name: payments, host: api.payments.example.net, tls: SIMPLE}]}"},
+
 		{name: "tls MUTUAL (the default) without certificates",
 			mesh:   "spec: {certificates: (delete)}",
 			tenant: "spec: {services: (delete)}",

@@ -93,12 +93,19 @@ func (c *checker) checkGateways() {
 			} else {
 				seen[gw.Name] = path.String()
 			}
+			if gw.API == schema.GatewayAPIKubernetes && len(gw.Name) > maxGatewayAPIName {
+				c.meshError(schema.CodeGatewayNameTooLong, path.Child("name"), "a gateway-api gateway's name has at most %d characters (this one has %d): istiod names its Deployment, Service and ServiceAccount %s-istio", maxGatewayAPIName, len(gw.Name), gw.Name)
+			}
 			if gw.RequireJWT && len(c.mesh.Spec.Security.JWT) == 0 {
 				c.meshError(schema.CodeRequireJWTNoProvider, path.Child("requireJWT"), "requireJWT needs at least one provider in spec.security.jwt: without one every request would be denied")
 			}
 		}
 	}
 }
+
+// maxGatewayAPIName leaves room for the "-istio" istiod appends to a
+// Gateway API Gateway's name for the objects it deploys.
+const maxGatewayAPIName = 63 - len("-istio")
 
 // knownRevision tells whether name is a revision or a tag of the Mesh.
 func (c *checker) knownRevision(name string) bool {

@@ -84,5 +84,10 @@ func TestMeshRules(t *testing.T) {
 			want: []want{{mesh, "spec.gateways.ingress[0].requireJWT", schema.CodeRequireJWTNoProvider, "requireJWT needs at least one provider in spec.security.jwt"}}},
 		{name: "requireJWT with a provider passes",
 			mesh: "spec: {gateways: {ingress: [{name: edge, requireJWT: true}]}, security: {jwt: [{issuer: https://login.example.com}]}}"},
+		{name: "gateway-api gateway name too long for <name>-istio",
+			mesh: "spec: {gateways: {ingress: [{name: public-edge-gateway-for-every-tenant-of-the-platform-teams, api: gateway-api}]}}",
+			want: []want{{mesh, "spec.gateways.ingress[0].name", schema.CodeGatewayNameTooLong, "a gateway-api gateway's name has at most 57 characters (this one has 58)"}}},
+		{name: "istio gateway of that name passes",
+			mesh: "spec: {gateways: {ingress: [{name: public-edge-gateway-for-every-tenant-of-the-platform-team}]}}"},
 	})
 }

@@ -22,8 +22,11 @@ func (c *tenantChecker) checkServices() {
 			continue
 		}
 		in := path.Child("ingress")
-		if findGateway(mesh.Gateways.Ingress, s.Ingress.Gateway) == nil {
+		switch gw := findGateway(mesh.Gateways.Ingress, s.Ingress.Gateway); {
+		case gw == nil:
 			c.error(schema.CodeUnknownGateway, in.Child("gateway"), "unknown ingress gateway %q (the Mesh defines: %s)", s.Ingress.Gateway, gatewayNames(mesh.Gateways.Ingress))
+		case gw.API == schema.GatewayAPIKubernetes && s.Ingress.TLS == schema.TLSMutual:
+			c.error(schema.CodeMutualOnGatewayAPI, in.Child("tls"), "tls MUTUAL cannot be expressed on gateway-api gateway %q: Gateway API validates client certificates per Gateway or per port, not per host, so this service's client CA would apply to every tenant's hosts; expose it on an api: istio gateway", gw.Name)
 		}
 		c.checkHost(in.Child("host"), s.Ingress.Host)
 		if s.Ingress.TLS != schema.TLSNone && mesh.Certificates == nil {

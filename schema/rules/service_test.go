@@ -17,6 +17,17 @@ func TestServiceRules(t *testing.T) {
 		{name: "one service name in two namespaces passes",
 			tenant: "spec: {namespaces: [{name: shop}, {name: shop-api}], services: [{name: web, port: 80, ingress: {}}, {name: web, port: 80, namespace: shop-api, ingress: {}}]}"},
 
+		{name: "tls MUTUAL on a gateway-api gateway",
+			mesh:   "spec: {gateways: {ingress: [{name: public, api: gateway-api}]}}",
+			tenant: "spec: {services: [{name: web, port: 80, ingress: {gateway: public, tls: MUTUAL}}]}",
+			want:   []want{{shop, "spec.services[0].ingress.tls", schema.CodeMutualOnGatewayAPI, `tls MUTUAL cannot be expressed on gateway-api gateway "public": Gateway API validates client certificates per Gateway or per port, not per host`}}},
+		{name: "tls SIMPLE and NONE on a gateway-api gateway pass",
+			mesh:   "spec: {gateways: {ingress: [{name: public, api: gateway-api}]}}",
+			tenant: "spec: {services: [{name: web, port: 80, ingress: {gateway: public}}, {name: api, port: 80, ingress: {gateway: public, tls: NONE}}]}"},
+		{name: "tls MUTUAL on an istio gateway passes beside a gateway-api one",
+			mesh:   "spec: {gateways: {ingress: [{name: public, api: gateway-api}, {name: istio-ingressgateway}]}}",
+			tenant: "spec: {services: [{name: web, port: 80, ingress: {gateway: istio-ingressgateway, tls: MUTUAL}}]}"},
+
 		{name: "authorization without ingress",
 			tenant: "spec: {services: [{name: web, port: 80, authorization: {claims: {groups: [admins]}}}]}",
 			want:   []want{{shop, "spec.services[0].authorization", schema.CodeAuthorizationNoEdge, `service "web" has no ingress`}}},

@@ -1,0 +1,177 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"istio.io/api/label"
+	"istio.io/istio/pilot/pkg/config/kube/gatewaycommon"
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pkg/config/constants"
+	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/config/mesh/meshwatcher"
+	"istio.io/istio/pkg/config/schema/gvr"
+	"istio.io/istio/pkg/kube"
+	"istio.io/istio/pkg/kube/inject"
+	"istio.io/istio/pkg/kube/kclient/clienttest"
+	"istio.io/istio/pkg/revisions"
+	"istio.io/istio/pkg/test"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	clienttesting "k8s.io/client-go/testing"
+	gwapi "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// DeployedGateways returns what istiod would deploy for the Gateway API
+// Gateways of class istio among objs: it runs istiod's own deployment
+// controller (pilot/pkg/config/kube/gatewaycommon) over the Gateways, their
+// ListenerSets and parametersRef ConfigMaps, with the templates and values
+// of the install's injector ConfigMap, and collects the Deployments,
+// Services, ServiceAccounts and HPAs it applies. A Gateway that yields no
+// Deployment (its template or options failed, which the controller only
+// logs) is an error.
+//
+// The controller is given the revision each Gateway names, so that it
+// takes every Gateway: which istiod serves which revision is the
+// IstioOperators' part, checked by the manifest tests.
+func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConfig string) ([]*unstructured.Unstructured, error) {
+	quietIstio()
+	var gateways []*gwapi.Gateway
+	var typed []runtime.Object
+	injectors := map[string]*unstructured.Unstructured{}
+	for _, o := range objs {
+		var obj runtime.Object
+		switch gk := o.GroupVersionKind().GroupKind(); {
+		case gk.Group == gwapi.GroupName && gk.Kind == "Gateway":
+			gw := &gwapi.Gateway{}
+			obj = gw
+			gateways = append(gateways, gw)
+		case gk.Group == gwapi.GroupName && gk.Kind == "ListenerSet":
+			obj = &gwapi.ListenerSet{}
+		case gk.Group == "" && gk.Kind == "Namespace":
+			obj = &corev1.Namespace{}
+		case gk.Group == "" && gk.Kind == "ConfigMap":
+			if strings.HasPrefix(o.GetName(), "istio-sidecar-injector") {
+				injectors[o.GetName()] = o
+			}
+			obj = &corev1.ConfigMap{}
+		default:
+			continue
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, obj); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
+		}
+		typed = append(typed, obj)
+	}
+	if len(gateways) == 0 {
+		return nil, nil
+	}
+	revision := gateways[0].Labels[label.IoIstioRev.Name]
+	for _, gw := range gateways {
+		if r := gw.Labels[label.IoIstioRev.Name]; r != revision {
+			return nil, fmt.Errorf("gateway %s/%s: revision %q, gateway %s/%s: %q: the Mesh's gateways share gatewayRevision", gw.Namespace, gw.Name, r, gateways[0].Namespace, gateways[0].Name, revision)
+		}
+	}
+	injector := injectors["istio-sidecar-injector-"+revision]
+	if injector == nil {
+		injector = injectors["istio-sidecar-injector"]
+	}
+	if injector == nil {
+		return nil, fmt.Errorf("no istio-sidecar-injector ConfigMap in the install: istiod deploys Gateways from its kube-gateway template")
+	}
+	webhook, err := webhookConfig(injector, meshConfig)
+	if err != nil {
+		return nil, err
+	}
+	mc, err := mesh.ApplyMeshConfigDefaults(meshConfig)
+	if err != nil {
+		return nil, fmt.Errorf("mesh config: %w", err)
+	}
+
+	client := kube.NewFakeClient(typed...)
+	clienttest.MakeCRD(t, client, gvr.ListenerSet)
+	var mu sync.Mutex
+	applied := map[string]*unstructured.Unstructured{}
+	// the controller applies with server-side apply, which the fake dynamic
+	// client does not implement: take the applied objects here
+	client.Dynamic().(*dynamicfake.FakeDynamicClient).PrependReactor("patch", "*", func(a clienttesting.Action) (bool, runtime.Object, error) {
+		u := &unstructured.Unstructured{}
+		if err := json.Unmarshal(a.(clienttesting.PatchAction).GetPatch(), &u.Object); err != nil {
+			return true, nil, err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if u.GetKind() != "Gateway" { // its controller-version annotation
+			applied[u.GetKind()+" "+namespacedName(u)] = u
+		}
+		return true, u, nil
+	})
+	env := model.NewEnvironment()
+	env.Watcher = meshwatcher.NewTestWatcher(mc)
+	env.PushContext().InitDone.Store(true)
+	stop := test.NewStop(t)
+	tags := revisions.NewTagWatcher(client, revision, constants.IstioSystemNamespace)
+	go tags.Run(stop)
+	dc := gatewaycommon.NewDeploymentController(client, constants.DefaultClusterName, env,
+		func() inject.WebhookConfig { return webhook }, func(func()) {}, tags, revision, constants.IstioSystemNamespace)
+	client.RunAndWait(stop)
+	go dc.Run(stop)
+
+	// every Gateway gets its four objects (meshwright always gives an HPA)
+	deadline := time.Now().Add(30 * time.Second)
+	for _, gw := range gateways {
+		for _, kind := range []string{"ServiceAccount", "Deployment", "Service", "HorizontalPodAutoscaler"} {
+			want := kind + " " + gw.Namespace + "/" + gw.Name + "-istio"
+			for {
+				mu.Lock()
+				_, done := applied[want]
+				mu.Unlock()
+				if done {
+					break
+				}
+				if time.Now().After(deadline) {
+					return nil, fmt.Errorf("gateway %s/%s: istiod's deployment controller applied no %s (a template or parametersRef error, which it only logs)", gw.Namespace, gw.Name, want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]*unstructured.Unstructured, 0, len(applied))
+	for _, k := range slices.Sorted(maps.Keys(applied)) {
+		out = append(out, applied[k])
+	}
+	return out, nil
+}
+
+// webhookConfig is what istiod's injector reads from its ConfigMap: the
+// templates (kube-gateway among them) and the values.
+func webhookConfig(cm *unstructured.Unstructured, meshConfig string) (inject.WebhookConfig, error) {
+	config, _, _ := unstructured.NestedString(cm.Object, "data", "config")
+	values, _, _ := unstructured.NestedString(cm.Object, "data", "values")
+	c, err := inject.UnmarshalConfig([]byte(config))
+	if err != nil {
+		return inject.WebhookConfig{}, fmt.Errorf("%s: config: %w", namespacedName(cm), err)
+	}
+	templates, err := inject.ParseTemplates(c.RawTemplates)
+	if err != nil {
+		return inject.WebhookConfig{}, fmt.Errorf("%s: templates: %w", namespacedName(cm), err)
+	}
+	vc, err := inject.NewValuesConfig(values)
+	if err != nil {
+		return inject.WebhookConfig{}, fmt.Errorf("%s: values: %w", namespacedName(cm), err)
+	}
+	mc, err := mesh.ApplyMeshConfigDefaults(meshConfig)
+	if err != nil {
+		return inject.WebhookConfig{}, fmt.Errorf("mesh config: %w", err)
+	}
+	return inject.WebhookConfig{Templates: templates, Values: vc, MeshConfig: mc}, nil
+}
