@@ -18,31 +18,57 @@ import (
 // denies everything and every path the spec opens gets its ALLOW: an ALLOW
 // policy on a workload denies every request no ALLOW admits, so each
 // allowed path needs its own.
-func access(m *spec.MeshSpec, t *spec.Tenant) []Object {
+func access(m *spec.MeshSpec, t *spec.Tenant, w waypoints) []Object {
 	var objs []Object
 	if m.Security.DenyByDefault {
 		for _, ns := range t.Spec.Namespaces {
 			objs = append(objs, allowNothing(m, ns.Name))
 			if ns.AllowSameNamespace {
-				objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace", nil, &security.Rule{
-					From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{ns.Name}}}},
-				}))
+				objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace", namespaceWide, sameNamespace(ns.Name)))
+			}
+			if w[ns.Name] {
+				objs = append(objs, waypointAccess(m, ns)...)
 			}
 		}
 	}
 	for _, s := range t.Spec.Services {
 		allowed := m.Security.DenyByDefault || len(s.Callers) > 0
+		bind := w.binding(s)
 		if s.Ingress != nil && s.Authorization == nil && allowed {
-			objs = append(objs, ingressAllow(m, s))
+			objs = append(objs, ingressAllow(m, s, bind))
 		}
 		if len(s.Callers) > 0 {
-			objs = append(objs, callersAllow(m, s))
-			if m.NetworkPolicy.DenyByDefault {
+			objs = append(objs, callersAllow(m, s, bind))
+			if m.NetworkPolicy.DenyByDefault && !w[s.Namespace] {
+				// behind a waypoint the pods see only the waypoint
 				objs = append(objs, callersNetworkPolicy(s))
 			}
 		}
 	}
 	return objs
+}
+
+// sameNamespace is the rule admitting a namespace's own workloads.
+func sameNamespace(ns string) *security.Rule {
+	return &security.Rule{From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{ns}}}}}
+}
+
+// binding sets which workloads a policy applies to.
+type binding func(*securityv1.AuthorizationPolicy)
+
+// namespaceWide applies a policy to every workload of its namespace.
+func namespaceWide(*securityv1.AuthorizationPolicy) {}
+
+// selecting applies a policy to the workloads with the labels.
+func selecting(labels map[string]string) binding {
+	return func(ap *securityv1.AuthorizationPolicy) {
+		ap.Spec.Selector = &istiotype.WorkloadSelector{MatchLabels: labels}
+	}
+}
+
+// targeting binds a policy to Gateways or Services (their waypoint).
+func targeting(refs []*istiotype.PolicyTargetReference) binding {
+	return func(ap *securityv1.AuthorizationPolicy) { ap.Spec.TargetRefs = refs }
 }
 
 // allowNothing denies every request to the namespace's workloads that no
@@ -51,15 +77,13 @@ func allowNothing(m *spec.MeshSpec, ns string) Object {
 	return zeroTrustPolicy(m, ns, "allow-nothing")
 }
 
-// allowPolicy admits the rules' requests to the workloads selected (all of
-// the namespace's when selector is nil).
-func allowPolicy(m *spec.MeshSpec, ns, name string, selector map[string]string, rules ...*security.Rule) Object {
+// allowPolicy admits the rules' requests to the workloads bind applies it
+// to (none: it allows nothing there).
+func allowPolicy(m *spec.MeshSpec, ns, name string, bind binding, rules ...*security.Rule) Object {
 	ap := zeroTrustPolicy(m, ns, name)
 	ap.Spec.Action = security.AuthorizationPolicy_ALLOW
 	ap.Spec.Rules = rules
-	if selector != nil {
-		ap.Spec.Selector = &istiotype.WorkloadSelector{MatchLabels: selector}
-	}
+	bind(ap)
 	return ap
 }
 
@@ -75,9 +99,9 @@ func zeroTrustPolicy(m *spec.MeshSpec, ns, name string) *securityv1.Authorizatio
 
 // ingressAllow admits requests to an exposed service from its ingress
 // gateway's identity. (With JWT claims, claimsPolicy is the ingress ALLOW.)
-func ingressAllow(m *spec.MeshSpec, s spec.Service) Object {
+func ingressAllow(m *spec.MeshSpec, s spec.Service, bind binding) Object {
 	gw := findGateway(m.Gateways.Ingress, s.Ingress.Gateway)
-	return allowPolicy(m, s.Namespace, s.Name+"-ingress", map[string]string{LabelApp: s.Name}, &security.Rule{
+	return allowPolicy(m, s.Namespace, s.Name+"-ingress", bind, &security.Rule{
 		From: []*security.Rule_From{{Source: &security.Source{Principals: []string{gatewayPrincipal(m, gw)}}}},
 	})
 }
@@ -101,7 +125,7 @@ func principal(m *spec.MeshSpec, ns, serviceAccount string) string {
 // their namespaces when they name none. Without denyByDefault the policy
 // also admits the service's own namespace, which could call it before the
 // workload had an ALLOW policy.
-func callersAllow(m *spec.MeshSpec, s spec.Service) Object {
+func callersAllow(m *spec.MeshSpec, s spec.Service, bind binding) Object {
 	var rules []*security.Rule
 	for _, c := range s.Callers {
 		source := &security.Source{Namespaces: c.Namespaces}
@@ -118,7 +142,7 @@ func callersAllow(m *spec.MeshSpec, s spec.Service) Object {
 	if !m.Security.DenyByDefault {
 		rules = append(rules, &security.Rule{From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{s.Namespace}}}}})
 	}
-	return allowPolicy(m, s.Namespace, s.Name+"-callers", map[string]string{LabelApp: s.Name}, rules...)
+	return allowPolicy(m, s.Namespace, s.Name+"-callers", bind, rules...)
 }
 
 // callersNetworkPolicy admits the callers' namespaces to the service's pods

@@ -5,7 +5,6 @@ import (
 
 	networking "istio.io/api/networking/v1alpha3"
 	security "istio.io/api/security/v1beta1"
-	istiotype "istio.io/api/type/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	k8snetworkingv1 "k8s.io/api/networking/v1"
@@ -16,7 +15,7 @@ import (
 
 // serviceObjects renders what every service gets, and for an exposed one
 // what puts it on the edge.
-func serviceObjects(mesh *spec.MeshSpec, s spec.Service) []Object {
+func serviceObjects(mesh *spec.MeshSpec, s spec.Service, w waypoints) []Object {
 	objs := []Object{destinationRule(s)}
 	if s.Ingress == nil {
 		return objs
@@ -27,13 +26,14 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service) []Object {
 	} else {
 		objs = append(objs, istioIngress(mesh, s, gw)...)
 	}
-	if mesh.NetworkPolicy.DenyByDefault {
+	if mesh.NetworkPolicy.DenyByDefault && !w[s.Namespace] {
 		// only through a deny-by-default: a NetworkPolicy that selects a
-		// pod isolates it, and would cut off everyone else
+		// pod isolates it, and would cut off everyone else (behind a
+		// waypoint the pods see only the waypoint)
 		objs = append(objs, allowFromIstioNamespace(mesh, s))
 	}
 	if s.Authorization != nil {
-		objs = append(objs, claimsPolicy(s, gw))
+		objs = append(objs, claimsPolicy(s, gw, w.binding(s)))
 	}
 	return objs
 }
@@ -151,7 +151,7 @@ func allowFromIstioNamespace(mesh *spec.MeshSpec, s spec.Service) Object {
 // claimsPolicy allows requests to the service only from its ingress
 // gateway's namespace and only with the JWT claims given; with an ALLOW
 // policy in place, everything else is denied.
-func claimsPolicy(s spec.Service, gw spec.Gateway) Object {
+func claimsPolicy(s spec.Service, gw spec.Gateway, bind binding) Object {
 	rule := &security.Rule{
 		From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{gw.Namespace}}}},
 	}
@@ -166,13 +166,14 @@ func claimsPolicy(s spec.Service, gw spec.Gateway) Object {
 			Values: s.Authorization.Claims[claim],
 		})
 	}
-	return &securityv1.AuthorizationPolicy{
+	ap := &securityv1.AuthorizationPolicy{
 		TypeMeta:   typeAuthorizationPolicy,
 		ObjectMeta: objectMeta(s.Namespace, s.Name+"-allow"),
 		Spec: security.AuthorizationPolicy{
-			Selector: &istiotype.WorkloadSelector{MatchLabels: map[string]string{LabelApp: s.Name}},
-			Action:   security.AuthorizationPolicy_ALLOW,
-			Rules:    []*security.Rule{rule},
+			Action: security.AuthorizationPolicy_ALLOW,
+			Rules:  []*security.Rule{rule},
 		},
 	}
+	bind(ap)
+	return ap
 }

@@ -23,12 +23,12 @@ import (
 
 // install renders the Mesh's own objects: the control plane and what it
 // needs to run.
-func install(mesh *spec.Mesh) []Object {
+func install(mesh *spec.Mesh, ambient bool) []Object {
 	m := &mesh.Spec
 	objs := controlPlaneNamespaces(m)
 	objs = append(objs, cniPodSecurityPolicy(m)...)
 	for _, rev := range m.ControlPlane.Revisions {
-		objs = append(objs, istioOperator(m, rev))
+		objs = append(objs, istioOperator(m, rev, ambient))
 	}
 	return objs
 }
@@ -78,14 +78,17 @@ func podSecurityAdmission(m *spec.MeshSpec) bool {
 
 // istioOperator renders one revision's IstioOperator: the input to
 // `istioctl install -f`, never applied to the cluster, hence local-config.
-// Gateways and the CNI DaemonSet exist once per cluster and upgrade in place,
-// so only the gatewayRevision's IstioOperator enables them.
-func istioOperator(m *spec.MeshSpec, rev spec.Revision) Object {
+// Gateways and the CNI and ztunnel DaemonSets exist once per cluster and
+// upgrade in place, so only the gatewayRevision's IstioOperator enables
+// them. With ambient namespaces every revision's istiod serves ambient and
+// its proxies speak HBONE, as Istio's ambient profile sets them (set here
+// on the profile the Mesh chose).
+func istioOperator(m *spec.MeshSpec, rev spec.Revision, ambient bool) Object {
 	cp := m.ControlPlane
 	owner := resolveRevision(cp, cp.GatewayRevision) == rev.Name
 	meta := objectMeta(cp.Namespace, "installed-state-"+rev.Name)
 	meta.Annotations = map[string]string{AnnotationLocalConfig: "true"}
-	return &iop.IstioOperator{
+	op := &iop.IstioOperator{
 		TypeMeta:   typeIstioOperator,
 		ObjectMeta: meta,
 		Spec: iop.IstioOperatorSpec{
@@ -94,7 +97,7 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision) Object {
 			Tag:        rev.Version,
 			Revision:   rev.Name,
 			Namespace:  cp.Namespace,
-			MeshConfig: meshConfig(m),
+			MeshConfig: meshConfig(m, ambient),
 			Components: &iop.IstioComponentSpec{
 				Cni: &iop.ComponentSpec{
 					Enabled:   boolValue(owner && cp.CNI.Enabled),
@@ -111,9 +114,15 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision) Object {
 				IngressGateways: gatewayComponents(m.Gateways.Ingress, owner, ingressPorts),
 				EgressGateways:  gatewayComponents(m.Gateways.Egress, owner, egressPorts),
 			},
-			Values: values(m, rev),
+			Values: values(m, rev, ambient),
 		},
 	}
+	if ambient {
+		c := op.Spec.Components
+		c.Ztunnel = &iop.ComponentSpec{Enabled: boolValue(owner)}
+		c.Pilot.Kubernetes.Env = append(c.Pilot.Kubernetes.Env, &corev1.EnvVar{Name: "PILOT_ENABLE_AMBIENT", Value: "true"})
+	}
+	return op
 }
 
 // resolveRevision maps a tag to its revision; a revision name maps to itself.
@@ -128,26 +137,34 @@ func resolveRevision(cp spec.ControlPlane, name string) string {
 // Istio's defaults, which differ from the proto zero values: the outbound
 // policy's zero, REGISTRY_ONLY, is spelled out, because omitting it (as proto
 // JSON omits zero values) would leave Istio's default, ALLOW_ANY.
-func meshConfig(m *spec.MeshSpec) json.RawMessage {
+func meshConfig(m *spec.MeshSpec, ambient bool) json.RawMessage {
 	mode := meshv1alpha1.MeshConfig_OutboundTrafficPolicy_REGISTRY_ONLY
 	if m.ControlPlane.OutboundTrafficPolicy == spec.OutboundAllowAny {
 		mode = meshv1alpha1.MeshConfig_OutboundTrafficPolicy_ALLOW_ANY
 	}
-	mc := protoJSON(&meshv1alpha1.MeshConfig{
+	config := &meshv1alpha1.MeshConfig{
 		AccessLogFile:         m.ControlPlane.AccessLogFile,
 		EnablePrometheusMerge: wrapperspb.Bool(m.ControlPlane.PrometheusMerge),
 		TrustDomain:           m.TrustDomain,
-	})
+	}
+	if ambient {
+		// sidecars and gateways reach ambient pods over HBONE
+		config.DefaultConfig = &meshv1alpha1.ProxyConfig{ProxyMetadata: map[string]string{"ISTIO_META_ENABLE_HBONE": "true"}}
+	}
+	mc := protoJSON(config)
 	return withField(mc, "outboundTrafficPolicy", map[string]string{"mode": mode.String()})
 }
 
 // values are the Helm values of the revision's charts that the IstioOperator
 // API has no field for.
-func values(m *spec.MeshSpec, rev spec.Revision) json.RawMessage {
+func values(m *spec.MeshSpec, rev spec.Revision, ambient bool) json.RawMessage {
 	cp := m.ControlPlane
 	v := &iop.Values{
 		Global: &iop.GlobalConfig{IstioNamespace: cp.Namespace},
 		Pilot:  &iop.PilotConfig{Cni: &iop.CNIUsageConfig{Enabled: wrapperspb.Bool(cp.CNI.Enabled)}},
+	}
+	if ambient {
+		v.Cni = &iop.CNIConfig{Ambient: &iop.CNIAmbientConfig{Enabled: wrapperspb.Bool(true)}}
 	}
 	if cp.Proxy != nil && cp.Proxy.Resources != nil {
 		v.Global.Proxy = &iop.ProxyConfig{Resources: valuesResources(cp.Proxy.Resources)}

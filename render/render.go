@@ -35,7 +35,7 @@ func groupKind(o Object) schema.GroupKind { return o.GetObjectKind().GroupVersio
 func Render(s *spec.Spec) ([]Object, spec.Diagnostics) {
 	mesh := s.Mesh
 	set := newObjectSet()
-	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), meshObjects(mesh)...)
+	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), meshObjects(mesh, anyAmbient(s))...)
 	calls := callsOf(s.Tenants)
 	for _, t := range s.Tenants {
 		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t, calls)...)
@@ -48,11 +48,12 @@ func Render(s *spec.Spec) ([]Object, spec.Diagnostics) {
 	return set.objects, set.diags
 }
 
-// meshObjects are the objects the mesh admin's Mesh renders.
-func meshObjects(mesh *spec.Mesh) []Object {
+// meshObjects are the objects the mesh admin's Mesh renders; with ambient
+// namespaces (in any tenant) the control plane serves them too.
+func meshObjects(mesh *spec.Mesh, ambient bool) []Object {
 	m := &mesh.Spec
-	objs := install(mesh)
-	objs = append(objs, meshSecurity(m)...)
+	objs := install(mesh, ambient)
+	objs = append(objs, meshSecurity(m, ambient)...)
 	objs = append(objs, issuerObjects(m)...)
 	objs = append(objs, gatewayAPIGateways(mesh)...)
 	return append(objs, tenantEdgeClusterRole())
@@ -60,13 +61,14 @@ func meshObjects(mesh *spec.Mesh) []Object {
 
 // tenantObjects are the objects one team's Tenant renders.
 func tenantObjects(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
+	w := waypointsOf(t)
 	objs := tenancy(m, t)
 	objs = append(objs, tenantEdgeBinding(m, t)...)
 	objs = append(objs, tenantIssuers(m, t)...)
-	objs = append(objs, access(m, t)...)
+	objs = append(objs, access(m, t, w)...)
 	objs = append(objs, visibility(m, t, calls)...)
 	for _, s := range t.Spec.Services {
-		objs = append(objs, serviceObjects(m, s)...)
+		objs = append(objs, serviceObjects(m, s, w)...)
 	}
 	for _, e := range t.Spec.Egress {
 		objs = append(objs, egressObjects(m, e)...)

@@ -4,17 +4,21 @@ import (
 	security "istio.io/api/security/v1beta1"
 	istiotype "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	gwapi "sigs.k8s.io/gateway-api/apis/v1"
 
 	spec "github.com/meshwright/meshwright/schema"
 )
 
 // meshSecurity renders the mesh-wide authentication policies.
-func meshSecurity(m *spec.MeshSpec) []Object {
+func meshSecurity(m *spec.MeshSpec, ambient bool) []Object {
 	objs := []Object{peerAuthentication(m)}
 	if len(m.Security.JWT) == 0 {
 		return objs
 	}
 	objs = append(objs, requestAuthentication(m))
+	if ambient {
+		objs = append(objs, waypointRequestAuthentication(m))
+	}
 	for _, gw := range m.Gateways.Ingress {
 		if gw.RequireJWT {
 			objs = append(objs, requireJWT(gw))
@@ -54,6 +58,16 @@ func requestAuthentication(m *spec.MeshSpec) Object {
 			ForwardOriginalToken: p.ForwardOriginalToken,
 		})
 	}
+	return ra
+}
+
+// waypointRequestAuthentication validates the same JWTs at every
+// waypoint: waypoints take only policies bound to them, and one in the root
+// namespace bound to the istio-waypoint class binds to all.
+func waypointRequestAuthentication(m *spec.MeshSpec) Object {
+	ra := requestAuthentication(m).(*securityv1.RequestAuthentication)
+	ra.Name = "reqauth-waypoints"
+	ra.Spec.TargetRefs = []*istiotype.PolicyTargetReference{{Group: gwapi.GroupName, Kind: "GatewayClass", Name: waypointClass}}
 	return ra
 }
 

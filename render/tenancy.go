@@ -11,12 +11,15 @@ import (
 func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 	var objs []Object
 	for _, ns := range t.Spec.Namespaces {
-		objs = append(objs, namespace(ns.Name, map[string]string{
-			LabelRevision: ns.Revision,
-			LabelTenant:   t.Metadata.Name,
-		}))
+		objs = append(objs, namespace(ns.Name, namespaceLabels(t, ns)))
+		if hasWaypoint(t, ns) {
+			objs = append(objs, waypoint(ns))
+		}
 		if mesh.NetworkPolicy.DenyByDefault {
 			objs = append(objs, networkPolicy(ns.Name, "deny-by-default", nil))
+			if isAmbient(ns) {
+				objs = append(objs, ambientNetworkPolicies(mesh, t, ns)...)
+			}
 		}
 		if ns.AllowSameNamespace {
 			objs = append(objs, networkPolicy(ns.Name, "allow-same-namespace", []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}))

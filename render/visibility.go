@@ -41,6 +41,9 @@ func visibility(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
 	}
 	var objs []Object
 	for _, ns := range t.Spec.Namespaces {
+		if isAmbient(ns) {
+			continue // no sidecars to scope
+		}
 		objs = append(objs, &networkingv1.Sidecar{
 			TypeMeta:   typeSidecar,
 			ObjectMeta: objectMeta(ns.Name, "default"),

@@ -58,6 +58,7 @@ const (
 	CodeRequireJWTNoProvider  Code = "MW0208"
 	CodeMutualWithoutClientCA Code = "MW0209"
 	CodeGatewayNameTooLong    Code = "MW0210"
+	CodeAmbientWithoutCNI     Code = "MW0211"
 )
 
 // Rules of the Tenants.
@@ -122,6 +123,7 @@ var Codes = []CodeInfo{
 	{CodeRequireJWTNoProvider, "require-jwt-without-provider", SeverityError, "A gateway requires a JWT but the Mesh has no provider in security.jwt, so every request would be denied.", "Add a provider or drop requireJWT."},
 	{CodeMutualWithoutClientCA, "mutual-without-client-ca", SeverityWarning, "A MUTUAL service is exposed but the Mesh has no certificates.clientCA, so its <credentialName>-cacert Secret is not rendered.", "Set certificates.clientCA, or create the Secret by hand."},
 	{CodeGatewayNameTooLong, "gateway-name-too-long", SeverityError, "A gateway-api gateway's name is longer than 57 characters: istiod names its Deployment, Service and ServiceAccount <name>-istio, which must fit a 63-character DNS label.", "Shorten the gateway's name."},
+	{CodeAmbientWithoutCNI, "ambient-without-cni", SeverityError, "The Mesh, or a tenant's namespace, is ambient but the Mesh disables the Istio CNI, which redirects ambient pods' traffic to ztunnel.", "Enable spec.controlPlane.cni, or keep the namespaces on dataplane sidecar."},
 
 	{CodeDuplicateTenant, "duplicate-tenant", SeverityError, "Two Tenants have the same name.", "Rename one of them."},
 	{CodeDuplicateNamespace, "duplicate-namespace", SeverityError, "A tenant lists a namespace twice.", "List it once."},

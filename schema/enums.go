@@ -60,6 +60,16 @@ const (
 	GatewayAPIKubernetes GatewayAPI = "gateway-api"
 )
 
+// Dataplane is how a namespace's workloads join the mesh.
+type Dataplane string
+
+const (
+	// DataplaneSidecar: a proxy injected into every pod.
+	DataplaneSidecar Dataplane = "sidecar"
+	// DataplaneAmbient: ztunnel on each node (L4), a waypoint for L7.
+	DataplaneAmbient Dataplane = "ambient"
+)
+
 // Visibility is how much of the mesh a tenant namespace's proxies see.
 type Visibility string
 

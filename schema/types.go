@@ -47,6 +47,7 @@ type MeshSpec struct {
 	Certificates      *Certificates     `json:"certificates,omitempty"`
 	NetworkPolicy     NetworkPolicySpec `json:"networkPolicy"`
 	Visibility        Visibility        `json:"visibility"`
+	Dataplane         Dataplane         `json:"dataplane"`
 }
 
 type ControlPlane struct {
@@ -189,6 +190,7 @@ type Tenant struct {
 type TenantSpec struct {
 	Owners     []Owner     `json:"owners,omitempty"`
 	Revision   string      `json:"revision,omitempty"`
+	Dataplane  Dataplane   `json:"dataplane,omitempty"`
 	Namespaces []Namespace `json:"namespaces"`
 	Services   []Service   `json:"services,omitempty"`
 	Egress     []Egress    `json:"egress,omitempty"`
@@ -201,9 +203,10 @@ type Owner struct {
 }
 
 type Namespace struct {
-	Name               string `json:"name"`
-	Revision           string `json:"revision,omitempty"`
-	AllowSameNamespace bool   `json:"allowSameNamespace"`
+	Name               string    `json:"name"`
+	Revision           string    `json:"revision,omitempty"`
+	Dataplane          Dataplane `json:"dataplane,omitempty"`
+	AllowSameNamespace bool      `json:"allowSameNamespace"`
 }
 
 type Service struct {

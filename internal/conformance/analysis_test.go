@@ -334,6 +334,16 @@ func podsOf(objs []*unstructured.Unstructured, namespaces map[string]map[string]
 				break
 			}
 		}
+		if nsLabels["istio.io/dataplane-mode"] == "ambient" && istioProxy(pod) == nil {
+			// the CNI enrolls it: its traffic goes through ztunnel
+			annotations := pod.GetAnnotations()
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations["ambient.istio.io/redirection"] = "enabled"
+			pod.SetAnnotations(annotations)
+			_ = unstructured.SetNestedField(pod.Object, "conformance-node", "spec", "nodeName")
+		}
 		pods = append(pods, pod)
 	}
 	return pods

@@ -11,6 +11,7 @@ import (
 
 	"istio.io/api/label"
 	"istio.io/istio/pilot/pkg/config/kube/gatewaycommon"
+	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pkg/config/constants"
 	"istio.io/istio/pkg/config/mesh"
@@ -43,6 +44,7 @@ import (
 // IstioOperators' part, checked by the manifest tests.
 func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConfig string) ([]*unstructured.Unstructured, error) {
 	quietIstio()
+	servesWaypoints()
 	var gateways []*gwapi.Gateway
 	var typed []runtime.Object
 	injectors := map[string]*unstructured.Unstructured{}
@@ -124,11 +126,18 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 	client.RunAndWait(stop)
 	go dc.Run(stop)
 
-	// every Gateway gets its four objects (meshwright always gives an HPA)
+	// every Gateway gets its objects under the name its class gives them;
+	// an HPA only where its options ask for one
 	deadline := time.Now().Add(30 * time.Second)
 	for _, gw := range gateways {
-		for _, kind := range []string{"ServiceAccount", "Deployment", "Service", "HorizontalPodAutoscaler"} {
-			want := kind + " " + gw.Namespace + "/" + gw.Name + "-istio"
+		class := gatewaycommon.ClassInfos[gatewaycommon.BuiltinGatewayClasses[gw.Spec.GatewayClassName]]
+		name := gatewaycommon.GetDefaultName(gw.Name, &gw.Spec, class.DisableNameSuffix)
+		kinds := []string{"ServiceAccount", "Deployment", "Service"}
+		if gw.Spec.Infrastructure != nil && gw.Spec.Infrastructure.ParametersRef != nil {
+			kinds = append(kinds, "HorizontalPodAutoscaler")
+		}
+		for _, kind := range kinds {
+			want := kind + " " + gw.Namespace + "/" + name
 			for {
 				mu.Lock()
 				_, done := applied[want]
@@ -151,6 +160,16 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 	}
 	return out, nil
 }
+
+// servesWaypoints makes istiod's Gateway code here know the istio-waypoint
+// class, as PILOT_ENABLE_AMBIENT=true (which an IstioOperator with ambient
+// namespaces sets) makes it at start: the flag is read when the process
+// starts, so its derived tables are rebuilt, as Istio's own tests do.
+var servesWaypoints = sync.OnceFunc(func() {
+	features.EnableAmbientWaypoints = true
+	gatewaycommon.BuiltinGatewayClasses = gatewaycommon.GetBuiltinGatewayClasses()
+	gatewaycommon.ClassInfos = gatewaycommon.GetClassInfos()
+})
 
 // webhookConfig is what istiod's injector reads from its ConfigMap: the
 // templates (kube-gateway among them) and the values.

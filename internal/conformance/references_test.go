@@ -305,7 +305,17 @@ func networkPathProblems(objs []*unstructured.Unstructured) []string {
 			for _, svc := range destinationServices(vs, idx) {
 				for _, src := range podsSelected(objs, "", selector) {
 					for _, dst := range podsSelected(objs, svc.GetNamespace(), serviceSelector(svc)) {
-						if !admitted(objs, src, dst, namespaces, targetPorts(svc)) {
+						if nsLabels := namespaces[dst.GetNamespace()]; nsLabels["istio.io/ingress-use-waypoint"] == "true" {
+							// through the namespace's waypoint, over HBONE; what
+							// it authorizes is the traffic checks' (ambientChecks)
+							problems = append(problems, waypointHopProblems(objs, namespaces, vs, src, dst, nsLabels["istio.io/use-waypoint"])...)
+							continue
+						}
+						ports := targetPorts(svc)
+						if namespaces[dst.GetNamespace()]["istio.io/dataplane-mode"] == "ambient" {
+							ports = []string{"15008"} // ztunnel delivers over HBONE
+						}
+						if !admitted(objs, src, dst, namespaces, ports) {
 							problems = append(problems, fmt.Sprintf("VirtualService %s: gateway Pod %s cannot reach Pod %s of Service %s: no NetworkPolicy of namespace %s admits it",
 								namespacedName(vs), namespacedName(src), namespacedName(dst), namespacedName(svc), dst.GetNamespace()))
 						}
@@ -315,6 +325,26 @@ func networkPathProblems(objs []*unstructured.Unstructured) []string {
 						}
 					}
 				}
+			}
+		}
+	}
+	return problems
+}
+
+// waypointHopProblems checks the two hops through an ambient namespace's
+// waypoint: the gateway Pod to the waypoint's Pods, and those to the
+// destination, both on the HBONE port.
+func waypointHopProblems(objs []*unstructured.Unstructured, namespaces map[string]map[string]string, vs, src, dst *unstructured.Unstructured, waypoint string) []string {
+	var problems []string
+	waypoints := podsSelected(objs, dst.GetNamespace(), map[string]string{"gateway.networking.k8s.io/gateway-name": waypoint})
+	if len(waypoints) == 0 {
+		return []string{fmt.Sprintf("VirtualService %s: namespace %s sends through waypoint %s, which has no Pod", namespacedName(vs), dst.GetNamespace(), waypoint)}
+	}
+	for _, w := range waypoints {
+		for _, hop := range [][2]*unstructured.Unstructured{{src, w}, {w, dst}} {
+			if !admitted(objs, hop[0], hop[1], namespaces, []string{"15008"}) {
+				problems = append(problems, fmt.Sprintf("VirtualService %s: Pod %s cannot reach Pod %s on the HBONE port: no NetworkPolicy of namespace %s admits it",
+					namespacedName(vs), namespacedName(hop[0]), namespacedName(hop[1]), hop[1].GetNamespace()))
 			}
 		}
 	}

@@ -107,9 +107,14 @@ func validateMeshConfig(raw []byte) field.ErrorList {
 		return nil
 	}
 	p := field.NewPath("spec", "meshConfig")
-	mc := mesh.DefaultMeshConfig()
-	if err := protomarshal.ApplyJSONStrict(string(raw), mc); err != nil {
+	if err := protomarshal.ApplyJSONStrict(string(raw), mesh.DefaultMeshConfig()); err != nil {
 		return field.ErrorList{field.Invalid(p, nil, fmt.Sprintf("strict decoding into MeshConfig: %v", err))}
+	}
+	// over the defaults as istiod reads it: its defaultConfig is merged into
+	// the default proxy config, not put in its place
+	mc, err := mesh.ApplyMeshConfig(string(raw), mesh.DefaultMeshConfig())
+	if err != nil {
+		return field.ErrorList{field.Invalid(p, nil, err.Error())}
 	}
 	warnings, err := agent.ValidateMeshConfig(mc)
 	var errs field.ErrorList

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	istiosecurityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istiofake "istio.io/client-go/pkg/clientset/versioned/fake"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -73,6 +75,20 @@ type XDS struct {
 	proxies     map[string]*Proxy
 }
 
+// servesAmbient tells whether a namespace of the cluster is ambient.
+func servesAmbient(objs []*unstructured.Unstructured) bool {
+	return slices.ContainsFunc(objs, func(o *unstructured.Unstructured) bool {
+		return o.GetKind() == "Namespace" && o.GetLabels()["istio.io/dataplane-mode"] == "ambient"
+	})
+}
+
+// setFlag sets one of istiod's feature flags, and returns what restores it.
+func setFlag(flag *bool, v bool) func() {
+	old := *flag
+	*flag = v
+	return func() { *flag = old }
+}
+
 // quietIstio silences the logs of Istio's code running in the tests.
 var quietIstio = sync.OnceFunc(func() {
 	for _, s := range istiolog.Scopes() {
@@ -116,9 +132,10 @@ func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string)
 	var kube []runtime.Object
 	for _, o := range objs {
 		// the Gateway API controller reads its kinds, and the ServiceEntries
-		// routes attach to, from Kubernetes
-		if g := o.GroupVersionKind().Group; g == gwapi.GroupName || o.GetKind() == "ServiceEntry" && g == "networking.istio.io" {
-			typed, err := gatewayAPIObject(o)
+		// routes attach to, from Kubernetes; so does the ambient index the
+		// policies
+		if _, ok := kubeConfigResources[o.GetKind()]; ok && (o.GroupVersionKind().Group == gwapi.GroupName || isIstioConfig(o)) {
+			typed, err := kubeConfigObject(o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,6 +171,11 @@ func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string)
 			parsed[i].CreationTimestamp = created
 		}
 	}
+	if servesAmbient(objs) {
+		// as PILOT_ENABLE_AMBIENT=true, which the install then sets: the
+		// server builds its ambient index (ztunnel's configuration)
+		t.Cleanup(setFlag(&features.EnableAmbient, true))
+	}
 	x.server = xdsfake.NewFakeDiscoveryServer(t, xdsfake.FakeOptions{
 		Configs:           parsed,
 		KubernetesObjects: kube,
@@ -178,14 +200,14 @@ func trackedClient(objects ...runtime.Object) kubelib.Client {
 	gateway := c.GatewayAPI().(*gatewayapifake.Clientset).Tracker()
 	istio := c.Istio().(*istiofake.Clientset).Tracker()
 	for _, o := range objects {
-		if k := o.GetObjectKind().GroupVersionKind(); k.Group == gwapi.GroupName || k.Group == "networking.istio.io" {
+		if k := o.GetObjectKind().GroupVersionKind(); k.Group == gwapi.GroupName || strings.HasSuffix(k.Group, ".istio.io") {
 			tracker := gateway
 			if k.Group != gwapi.GroupName {
 				tracker = istio
 			}
 			// Add guesses the resource from the kind, wrongly for
 			// Gateway: the Gateway API objects are created with theirs
-			res, ok := gatewayAPIResources[k.Kind]
+			res, ok := kubeConfigResources[k.Kind]
 			if !ok {
 				panic(fmt.Sprintf("no resource for Gateway API kind %s", k.Kind))
 			}
@@ -227,15 +249,16 @@ func typedObject(o *unstructured.Unstructured) (runtime.Object, error) {
 	return typed, nil
 }
 
-// gatewayAPIResources are the resources of the Gateway API kinds the tests
-// read.
-var gatewayAPIResources = map[string]schema.GroupVersionResource{
+// kubeConfigResources are the resources of the kinds istiod's
+// Kubernetes-fed controllers read here.
+var kubeConfigResources = map[string]schema.GroupVersionResource{
 	"Gateway": gvr.KubernetesGateway, "ListenerSet": gvr.ListenerSet, "HTTPRoute": gvr.HTTPRoute, "ServiceEntry": gvr.ServiceEntry,
+	"AuthorizationPolicy": gvr.AuthorizationPolicy, "PeerAuthentication": gvr.PeerAuthentication,
 }
 
-// gatewayAPIObject converts a Gateway API object to its type, as the fake
-// client's Gateway API clientset holds them.
-func gatewayAPIObject(o *unstructured.Unstructured) (runtime.Object, error) {
+// kubeConfigObject converts an object istiod's Kubernetes-fed controllers
+// read to its type, as the fake client's clientsets hold them.
+func kubeConfigObject(o *unstructured.Unstructured) (runtime.Object, error) {
 	var typed runtime.Object
 	switch o.GetKind() {
 	case "Gateway":
@@ -252,6 +275,10 @@ func gatewayAPIObject(o *unstructured.Unstructured) (runtime.Object, error) {
 		typed = &gwapi.HTTPRoute{}
 	case "ServiceEntry":
 		typed = &istionetworkingv1.ServiceEntry{}
+	case "AuthorizationPolicy":
+		typed = &istiosecurityv1.AuthorizationPolicy{}
+	case "PeerAuthentication":
+		typed = &istiosecurityv1.PeerAuthentication{}
 	default:
 		return nil, fmt.Errorf("%s %s: a Gateway API kind the tests do not read", o.GetKind(), namespacedName(o))
 	}

@@ -22,6 +22,7 @@ func TestTrafficPathsCatchBrokenConfigs(t *testing.T) {
 		zeroTrust  = "../../examples/zero-trust/rendered"
 		gwAPI      = "../../examples/gateway-api/before/rendered"
 		gwAPIAfter = "../../examples/gateway-api/after/rendered"
+		ambient    = "../../examples/ambient/after/rendered"
 		gatewayID  = "spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
 	)
 	cases := []struct {
@@ -84,6 +85,27 @@ spec:
 			"the egress gateway does not route api.payments.example.net to outbound|443||api.payments.example.net"},
 		{"drop the origination through a gateway-api egress gateway", gwAPI, remove("DestinationRule storefront/originate-tls-for-payments"),
 			"the egress gateway does not originate simple TLS to api.payments.example.net"},
+		// in shop-api the same-namespace ALLOWs admit the waypoint too: drop them with it
+		{"ambient: drop the waypoint's ALLOW", ambient, func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+			return remove("AuthorizationPolicy shop-api/allow-same-namespace")(t, remove("AuthorizationPolicy shop-api/allow-waypoint")(t, objs))
+		},
+			"ingress: gateway istio-system/istio-ingressgateway -> service shop-api/orders: Pod shop-api/orders-0 denies spiffe://cluster.local/ns/shop-api/sa/waypoint"},
+		{"ambient: the claims policy on a selector (the deny-all trap)", ambient, edit("AuthorizationPolicy shop-api/orders-allow", func(o *unstructured.Unstructured) {
+			unstructured.RemoveNestedField(o.Object, "spec", "targetRefs")
+			_ = unstructured.SetNestedStringMap(o.Object, map[string]string{"app": "orders"}, "spec", "selector", "matchLabels")
+		}), "AuthorizationPolicy shop-api/orders-allow: ztunnel does not support HTTP attributes"},
+		{"ambient: drop a callers ALLOW at a sidecar callee", ambient, remove("AuthorizationPolicy shop-web/web-callers"),
+			"callers: namespace shop-api (service account orders) -> service shop-web/web: Pod shop-web/web-0 denies spiffe://cluster.local/ns/shop-api/sa/orders"},
+		{"ambient: NetworkPolicy without the waypoint's hop", ambient, func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+			return remove("NetworkPolicy shop-api/allow-same-namespace")(t, remove("NetworkPolicy shop-api/allow-from-waypoint")(t, objs))
+		},
+			"no NetworkPolicy of namespace shop-api admits Pod shop-api/waypoint-0 to Pod shop-api/orders-0"},
+		{"ambient: an ALLOW for every namespace at ztunnel", ambient, add(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: allow-all-namespaces, namespace: shop-jobs}
+spec:
+  rules: [{from: [{source: {namespaces: ["*"]}}]}]
+`), "not allowed: namespace shop-web (service account web) -> service shop-jobs/ledger: Pod shop-jobs/ledger-0 admits spiffe://cluster.local/ns/shop-web/sa/web (authorization)"},
 		{"gateway's service account", refArch, edit("Deployment istio-system/istio-ingressgateway", func(o *unstructured.Unstructured) {
 			_ = unstructured.SetNestedField(o.Object, "default", "spec", "template", "spec", "serviceAccountName")
 		}), `gateway istio-system/istio-ingressgateway: the installed Deployment runs as service account "default", not "istio-ingressgateway-service-account"`},

@@ -248,19 +248,35 @@ func (m *meshUnderTest) problems(t *testing.T) ([]string, map[string]int) {
 			problems = append(problems, err.Error())
 		}
 	}
+	ambient := m.ambientChecks()
 	for _, p := range m.paths.Allowed {
+		if ambient != nil && ambient.involves(p.From, p.Service, p.Egress) {
+			for _, msg := range ambient.openProblems(p, checked) {
+				problems = append(problems, fmt.Sprintf("%s: %s", p, msg))
+			}
+			continue
+		}
 		checked["open "+string(p.Kind)]++
 		for _, msg := range m.openProblems(p) {
 			problems = append(problems, fmt.Sprintf("%s: %s", p, msg))
 		}
 	}
 	for _, c := range m.closedPairs() {
+		if ambient != nil && ambient.involves(c.from, c.service, c.egress) {
+			for _, msg := range ambient.closedProblems(c, checked) {
+				problems = append(problems, fmt.Sprintf("not allowed: %s: %s", c, msg))
+			}
+			continue
+		}
 		for _, layer := range c.layers {
 			checked["closed "+layer]++
 		}
 		for _, msg := range m.closedProblems(c) {
 			problems = append(problems, fmt.Sprintf("not allowed: %s: %s", c, msg))
 		}
+	}
+	if ambient != nil {
+		problems = append(problems, ambient.z.Dropped()...)
 	}
 	return problems, checked
 }

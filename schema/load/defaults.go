@@ -51,9 +51,15 @@ func defaultTenant(mesh *schema.MeshSpec, t *schema.TenantSpec) {
 	if t.Revision == "" {
 		t.Revision = mesh.ControlPlane.DefaultRevision
 	}
+	if t.Dataplane == "" {
+		t.Dataplane = mesh.Dataplane
+	}
 	for i := range t.Namespaces {
 		if t.Namespaces[i].Revision == "" {
 			t.Namespaces[i].Revision = t.Revision
+		}
+		if t.Namespaces[i].Dataplane == "" {
+			t.Namespaces[i].Dataplane = t.Dataplane
 		}
 	}
 	for i := range t.Services {

@@ -27,6 +27,9 @@ func (c *checker) checkMesh() {
 	}
 	c.checkCertificates()
 	c.checkGateways()
+	if cp := c.mesh.Spec.ControlPlane; c.mesh.Spec.Dataplane == schema.DataplaneAmbient && !cp.CNI.Enabled {
+		c.meshError(schema.CodeAmbientWithoutCNI, spec.Child("controlPlane", "cni", "enabled"), "dataplane ambient needs the Istio CNI: it redirects ambient pods' traffic to ztunnel")
+	}
 }
 
 func (c *checker) checkRevisions() {

@@ -87,6 +87,11 @@ func TestMeshRules(t *testing.T) {
 		{name: "gateway-api gateway name too long for <name>-istio",
 			mesh: "spec: {gateways: {ingress: [{name: public-edge-gateway-for-every-tenant-of-the-platform-teams, api: gateway-api}]}}",
 			want: []want{{mesh, "spec.gateways.ingress[0].name", schema.CodeGatewayNameTooLong, "a gateway-api gateway's name has at most 57 characters (this one has 58)"}}},
+		{name: "ambient Mesh without the CNI",
+			mesh: "spec: {dataplane: ambient, controlPlane: {cni: {enabled: false}}}",
+			want: []want{{mesh, "spec.controlPlane.cni.enabled", schema.CodeAmbientWithoutCNI, "dataplane ambient needs the Istio CNI"}}},
+		{name: "ambient Mesh with the CNI passes",
+			mesh: "spec: {dataplane: ambient}"},
 		{name: "istio gateway of that name passes",
 			mesh: "spec: {gateways: {ingress: [{name: public-edge-gateway-for-every-tenant-of-the-platform-team}]}}"},
 	})

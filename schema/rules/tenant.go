@@ -57,6 +57,10 @@ func (c *tenantChecker) checkNamespaces() {
 		if ns.Revision != spec.Revision && !c.knownRevision(ns.Revision) {
 			c.error(schema.CodeUnknownRevision, path.Child("revision"), "unknown revision or tag %q (%s)", ns.Revision, c.revisionChoices())
 		}
+		// an ambient Mesh without the CNI is the Mesh's to answer for
+		if mesh := c.mesh.Spec; ns.Dataplane == schema.DataplaneAmbient && mesh.Dataplane != schema.DataplaneAmbient && !mesh.ControlPlane.CNI.Enabled {
+			c.error(schema.CodeAmbientWithoutCNI, path.Child("dataplane"), "namespace %q is ambient, which needs the Istio CNI: the Mesh sets spec.controlPlane.cni.enabled: false", ns.Name)
+		}
 	}
 }
 

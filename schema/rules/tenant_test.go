@@ -10,6 +10,18 @@ import (
 func TestTenantRules(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{name: "valid base passes"},
+
+		{name: "ambient namespace without the CNI",
+			mesh:   "spec: {controlPlane: {cni: {enabled: false}}}",
+			tenant: "spec: {namespaces: [{name: shop, dataplane: ambient}]}",
+			want:   []want{{shop, "spec.namespaces[0].dataplane", schema.CodeAmbientWithoutCNI, `namespace "shop" is ambient, which needs the Istio CNI`}}},
+		{name: "ambient tenant without the CNI is reported at its namespaces",
+			mesh:   "spec: {controlPlane: {cni: {enabled: false}}}",
+			tenant: "spec: {dataplane: ambient}",
+			want:   []want{{shop, "spec.namespaces[0].dataplane", schema.CodeAmbientWithoutCNI, `namespace "shop" is ambient`}}},
+		{name: "ambient Mesh without the CNI is reported at the Mesh only",
+			mesh: "spec: {dataplane: ambient, controlPlane: {cni: {enabled: false}}}",
+			want: []want{{mesh, "spec.controlPlane.cni.enabled", schema.CodeAmbientWithoutCNI, "dataplane ambient needs the Istio CNI"}}},
 		{name: "a second tenant with its own namespace passes",
 			extra: []string{tenant("cart", "{namespaces: [{name: cart}]}")}},
 
