@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -158,4 +159,37 @@ func compareSteps(t *testing.T, example string) Result {
 		t.Errorf("the specs and the rendered trees differ differently:\nspecs:\n%s\nrendered:\n%s", text(t, fromSpecs), text(t, fromTrees))
 	}
 	return fromSpecs
+}
+
+// TestAmbientMove compares the two steps of the ambient example, where
+// shop-api and shop-jobs move to ambient: the control plane gains ztunnel
+// and the waypoints' token validation, the two namespaces their ambient
+// objects, and shop-web, still on sidecars, does not change. The README
+// shows the text form, testdata/ambient-move.txt.
+func TestAmbientMove(t *testing.T) {
+	example := filepath.Join("..", "examples", "ambient")
+	got := text(t, compareSteps(t, example))
+	golden := filepath.Join("testdata", "ambient-move.txt")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./diff -run TestAmbientMove -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s is stale (review, then go test ./diff -run TestAmbientMove -update); got:\n%s", golden, got)
+	}
+	readme, err := os.ReadFile(filepath.Join(example, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, want) {
+		t.Errorf("examples/ambient/README.md does not show %s verbatim", golden)
+	}
+	if strings.Contains(got, "shop-web") {
+		t.Errorf("the move touches shop-web, which stays on sidecars:\n%s", got)
+	}
 }
