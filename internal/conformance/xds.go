@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
+	"istio.io/istio/pilot/pkg/config/kube/gatewaycommon"
 	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pilot/pkg/xds/endpoints"
@@ -280,12 +281,26 @@ func kubeConfigObject(o *unstructured.Unstructured) (runtime.Object, error) {
 	case "PeerAuthentication":
 		typed = &istiosecurityv1.PeerAuthentication{}
 	default:
-		return nil, fmt.Errorf("%s %s: a Gateway API kind the tests do not read", o.GetKind(), namespacedName(o))
+		return nil, fmt.Errorf("%s %s: a kind the tests do not read from Kubernetes", o.GetKind(), namespacedName(o))
 	}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, typed); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
 	}
+	if gw, ok := typed.(*gwapi.Gateway); ok {
+		gw.Status.Addresses = []gwapi.GatewayStatusAddress{deployedAddress(gw)}
+	}
 	return typed, nil
+}
+
+// deployedAddress is the address istiod writes into the status of a
+// Gateway it deployed, once its Pods are ready: its Service's host name
+// (the ambient index finds waypoints by it).
+func deployedAddress(gw *gwapi.Gateway) gwapi.GatewayStatusAddress {
+	servesWaypoints()
+	class := gatewaycommon.ClassInfos[gatewaycommon.BuiltinGatewayClasses[gw.Spec.GatewayClassName]]
+	name := gatewaycommon.GetDefaultName(gw.Name, &gw.Spec, class.DisableNameSuffix)
+	hostname := gwapi.HostnameAddressType
+	return gwapi.GatewayStatusAddress{Type: &hostname, Value: name + "." + gw.Namespace + ".svc.cluster.local"}
 }
 
 // isIstioConfig: the kinds istiod reads from its config store.
@@ -459,6 +474,7 @@ type Proxy struct {
 	x        *XDS
 	Pod      *unstructured.Unstructured
 	Router   bool   // a gateway (`proxy router`), else a sidecar
+	Waypoint bool   // an ambient waypoint (`proxy waypoint`)
 	Identity string // spiffe://<trust domain>/ns/<namespace>/sa/<service account>
 	node     *model.Proxy
 
@@ -484,7 +500,7 @@ func (x *XDS) ProxyOf(pod *unstructured.Unstructured) (*Proxy, error) {
 		return nil, fmt.Errorf("Pod %s has no istio-proxy container", key)
 	}
 	args, _, _ := unstructured.NestedStringSlice(proxy, "args")
-	router := contains(args, "router")
+	router, waypoint := contains(args, "router"), contains(args, "waypoint")
 	sa, _, _ := unstructured.NestedString(pod.Object, "spec", "serviceAccountName")
 	sa = orDefault(sa, "default")
 	version := "1.30.0" // the proxy's version, from its image's tag when it has one
@@ -509,11 +525,14 @@ func (x *XDS) ProxyOf(pod *unstructured.Unstructured) (*Proxy, error) {
 		},
 		VerifiedIdentity: &spiffe.Identity{TrustDomain: x.trustDomain, Namespace: pod.GetNamespace(), ServiceAccount: sa},
 	}
-	if router {
+	switch {
+	case router:
 		node.Type = model.Router
+	case waypoint:
+		node.Type = model.Waypoint
 	}
 	p := &Proxy{
-		x: x, Pod: pod, Router: router,
+		x: x, Pod: pod, Router: router, Waypoint: waypoint,
 		Identity: fmt.Sprintf("spiffe://%s/ns/%s/sa/%s", x.trustDomain, pod.GetNamespace(), sa),
 		node:     x.server.SetupProxy(node),
 	}

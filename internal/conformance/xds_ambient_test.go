@@ -13,9 +13,10 @@ import (
 // policies istiod's ambient index converts for it (Ztunnel), from the
 // caller's identity, or behind a waypoint from the waypoint's; a sidecar
 // destination decides as elsewhere, for the caller's identity that
-// ztunnel presents. What a waypoint decides at L7 (the policies bound to
-// its Services, JWT claims) and where it routes are not modelled: those
-// checks are counted as such ("waypoint L7, not modelled") and logged.
+// ztunnel presents; behind a waypoint, the waypoint's RBAC (istiod's
+// configuration for it) for the caller, and the destination's ztunnel for
+// the waypoint. Where a waypoint routes egress is not modelled: those paths
+// are counted as such and logged.
 type ambientChecks struct {
 	m *meshUnderTest
 	z *Ztunnel
@@ -103,28 +104,45 @@ func (a *ambientChecks) decide(s ServiceRef, identity string, src *unstructured.
 
 func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	if p.Kind == EgressPath {
-		checked["open egress: waypoint L7, not modelled"]++
+		checked["open egress: through a waypoint, not modelled"]++
 		return nil
 	}
 	identity, src, err := a.source(p.From)
 	if err != nil {
 		return []string{err.Error()}
 	}
-	if a.waypoint(p.Service.Namespace) {
-		// the waypoint decides who reaches the service (not modelled);
-		// its identity must reach the Pods
-		checked["open "+string(p.Kind)+": waypoint L7, not modelled"]++
-		identity, src = a.m.paths.Principal(p.Service.Namespace, "waypoint"), a.waypointPod(p.Service.Namespace)
-		if src == nil {
-			return []string{fmt.Sprintf("namespace %s has no waypoint Pod", p.Service.Namespace)}
-		}
-	}
 	checked["open "+string(p.Kind)+" (ambient)"]++
+	var problems []string
+	if a.waypoint(p.Service.Namespace) {
+		// the waypoint decides who reaches the service, and its identity
+		// must reach the Pods
+		w, wp, err := a.waypointOf(p.Service.Namespace)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		req := a.request(p.From, *p.Service, identity, true)
+		if d, err := w.AuthorizeAtWaypoint(p.Service.Host(), uint32(p.Service.Port), req); err != nil {
+			problems = append(problems, err.Error())
+		} else if !d.Allowed || !d.DryRunAllowed {
+			problems = append(problems, fmt.Sprintf("the waypoint denies %s: %s", identity, d))
+		}
+		if p.Kind == IngressPath && len(p.Service.Claims) > 0 {
+			req := a.request(p.From, *p.Service, identity, false)
+			if d, err := w.AuthorizeAtWaypoint(p.Service.Host(), uint32(p.Service.Port), req); err != nil {
+				problems = append(problems, err.Error())
+			} else if d.Allowed && d.DryRunAllowed {
+				problems = append(problems, fmt.Sprintf("the waypoint admits a token without the claims %v: %s", p.Service.Claims, d))
+			}
+		}
+		if !admitted(a.m.objs, src, wp, a.m.namespaces, []string{"15008"}) {
+			problems = append(problems, fmt.Sprintf("no NetworkPolicy of namespace %s admits Pod %s to the waypoint", p.Service.Namespace, namespacedName(src)))
+		}
+		identity, src = a.m.paths.Principal(p.Service.Namespace, "waypoint"), wp
+	}
 	authz, network, err := a.decide(*p.Service, identity, src)
 	if err != nil {
-		return []string{err.Error()}
+		return append(problems, err.Error())
 	}
-	var problems []string
 	for _, pod := range slices.Sorted(maps.Keys(authz)) {
 		if !authz[pod] {
 			problems = append(problems, fmt.Sprintf("Pod %s denies %s", pod, identity))
@@ -136,9 +154,21 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	return problems
 }
 
+// request is what reaches the service from the source: through an ingress
+// gateway the client's request (with a token of the service's claims, or
+// without them), else a plain request to the service.
+func (a *ambientChecks) request(from Peer, s ServiceRef, identity string, claims bool) Request {
+	req := Request{Host: s.Host(), Port: uint32(s.Port), Principal: identity}
+	if from.Gateway != "" {
+		req = a.m.ingressRequest(s, claims)
+		req.Host, req.Port, req.SNI, req.Principal = s.Host(), uint32(s.Port), "", identity
+	}
+	return req
+}
+
 func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []string {
-	if c.egress != nil || a.waypoint(c.service.Namespace) {
-		checked["closed: waypoint L7, not modelled"]++
+	if c.egress != nil {
+		checked["closed egress: through a waypoint, not modelled"]++
 		return nil
 	}
 	identity, src, err := a.source(c.from)
@@ -146,6 +176,34 @@ func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []s
 		return []string{err.Error()}
 	}
 	var problems []string
+	if a.waypoint(c.service.Namespace) {
+		w, wp, err := a.waypointOf(c.service.Namespace)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		for _, layer := range c.layers {
+			if layer == "route" || layer == "visibility" {
+				problems = append(problems, a.sourceLayer(c, layer, checked)...)
+				continue
+			}
+			checked["closed "+layer+" (ambient)"]++
+			switch layer {
+			case "authorization":
+				d, err := w.AuthorizeAtWaypoint(c.service.Host(), uint32(c.service.Port), a.request(c.from, *c.service, identity, true))
+				switch {
+				case err != nil:
+					problems = append(problems, err.Error())
+				case d.Allowed && d.DryRunAllowed:
+					problems = append(problems, fmt.Sprintf("the waypoint admits %s: %s", identity, d))
+				}
+			case "network":
+				if admitted(a.m.objs, src, wp, a.m.namespaces, []string{"15008"}) {
+					problems = append(problems, fmt.Sprintf("NetworkPolicies of namespace %s admit Pod %s to the waypoint", c.service.Namespace, namespacedName(src)))
+				}
+			}
+		}
+		return problems
+	}
 	authz, network, err := a.decide(*c.service, identity, src)
 	if err != nil {
 		return []string{err.Error()}
@@ -162,14 +220,33 @@ func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []s
 					problems = append(problems, fmt.Sprintf("Pod %s admits %s (%s)", pod, identity, layer))
 				}
 			}
-		case "route":
-			checked["closed route"]++
-			problems = append(problems, a.m.closedProblems(closedPair{from: c.from, service: c.service, layers: []string{"route"}})...)
-		default: // visibility: ambient sources have no Sidecar to scope
-			checked["closed "+layer+": not in ambient"]++
+		default:
+			problems = append(problems, a.sourceLayer(c, layer, checked)...)
 		}
 	}
 	return problems
+}
+
+// sourceLayer checks the layers a source closes itself, as elsewhere: a
+// gateway's routes, a sidecar's visibility; an ambient source has no Sidecar
+// to scope what it sees.
+func (a *ambientChecks) sourceLayer(c closedPair, layer string, checked map[string]int) []string {
+	if c.from.Gateway == "" && a.ambient(c.from.Namespace) {
+		checked["closed "+layer+": no sidecar in ambient"]++
+		return nil
+	}
+	checked["closed "+layer]++
+	return a.m.closedProblems(closedPair{from: c.from, service: c.service, layers: []string{layer}})
+}
+
+// waypointOf returns the proxy and the Pod of a namespace's waypoint.
+func (a *ambientChecks) waypointOf(ns string) (*Proxy, *unstructured.Unstructured, error) {
+	pod := a.waypointPod(ns)
+	if pod == nil {
+		return nil, nil, fmt.Errorf("namespace %s has no waypoint Pod", ns)
+	}
+	p, err := a.m.x.ProxyOf(pod)
+	return p, pod, err
 }
 
 func (a *ambientChecks) waypointPod(ns string) *unstructured.Unstructured {

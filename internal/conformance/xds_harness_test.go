@@ -100,6 +100,18 @@ spec:
 			return remove("NetworkPolicy shop-api/allow-same-namespace")(t, remove("NetworkPolicy shop-api/allow-from-waypoint")(t, objs))
 		},
 			"no NetworkPolicy of namespace shop-api admits Pod shop-api/waypoint-0 to Pod shop-api/orders-0"},
+		{"ambient: the waypoint without the claims policy", ambient, remove("AuthorizationPolicy shop-api/orders-allow"),
+			"ingress: gateway istio-system/istio-ingressgateway -> service shop-api/orders: the waypoint denies spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"},
+		{"ambient: the claims policy without its claims", ambient, edit("AuthorizationPolicy shop-api/orders-allow", func(o *unstructured.Unstructured) {
+			rules, _, _ := unstructured.NestedSlice(o.Object, "spec", "rules")
+			delete(mapOf(rules[0]), "when")
+			_ = unstructured.SetNestedSlice(o.Object, rules, "spec", "rules")
+		}), "the waypoint admits a token without the claims map[groups:[customers]]"},
+		{"ambient: no RequestAuthentication at the waypoints", ambient, remove("RequestAuthentication istio-system/reqauth-waypoints"),
+			"ingress: gateway istio-system/istio-ingressgateway -> service shop-api/orders: the waypoint denies"},
+		{"ambient: a callers ALLOW at the waypoint for everyone", ambient, edit("AuthorizationPolicy shop-api/orders-callers", func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{}}, "spec", "rules")
+		}), "not allowed: namespace shop-web (service account conformance-unlisted) -> service shop-api/orders: the waypoint admits"},
 		{"ambient: an ALLOW for every namespace at ztunnel", ambient, add(`apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: allow-all-namespaces, namespace: shop-jobs}

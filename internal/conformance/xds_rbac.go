@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	jwtauthnv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
@@ -17,6 +18,9 @@ import (
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pkg/config/host"
 )
 
 // The typed configs of the filters Authorize evaluates.
@@ -98,6 +102,32 @@ func (p *Proxy) Authorize(req Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
+	return p.authorizeChain(l, fc, req)
+}
+
+// AuthorizeAtWaypoint evaluates, at a waypoint, the RBAC filters of the
+// chain that takes requests to a service (its inbound VIP chain on the
+// internal listener, as istiod names it).
+func (p *Proxy) AuthorizeAtWaypoint(service string, port uint32, req Request) (Decision, error) {
+	if !p.Waypoint {
+		return Decision{}, fmt.Errorf("%s is not a waypoint", p)
+	}
+	l := p.listenerNamed("main_internal")
+	if l == nil {
+		return Decision{}, fmt.Errorf("%s: no main_internal listener", p)
+	}
+	chain := model.BuildSubsetKey(model.TrafficDirectionInboundVIP, "http", host.Name(service), int(port))
+	for _, fc := range l.GetFilterChains() {
+		if fc.GetName() == chain {
+			return p.authorizeChain(l, fc, req)
+		}
+	}
+	return Decision{}, fmt.Errorf("%s: no chain %s", p, chain)
+}
+
+// authorizeChain evaluates a filter chain's RBAC filters (nil: no chain
+// takes the request, which is refused).
+func (p *Proxy) authorizeChain(l *listenerv3.Listener, fc *listenerv3.FilterChain, req Request) (Decision, error) {
 	d := Decision{Listener: l.GetName(), Allowed: true, DryRunAllowed: true}
 	if fc == nil {
 		d.NoChain, d.Allowed, d.DryRunAllowed = true, false, false
