@@ -188,11 +188,12 @@ func hbonePolicy(ns, name string, from []networkingv1.NetworkPolicyPeer) *networ
 }
 
 // waypointPeers are who may reach the waypoint: the gateways' namespaces
-// (ingress), its own namespace, and its services' callers' namespaces.
+// (ingress), its own namespace where allowSameNamespace, and its services'
+// callers' namespaces.
 func waypointPeers(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace) []networkingv1.NetworkPolicyPeer {
-	peers := []networkingv1.NetworkPolicyPeer{
-		{NamespaceSelector: &metav1.LabelSelector{MatchLabels: m.ControlPlane.NamespaceLabels}},
-		{PodSelector: &metav1.LabelSelector{}},
+	peers := []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: m.ControlPlane.NamespaceLabels}}}
+	if ns.AllowSameNamespace {
+		peers = append(peers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{}})
 	}
 	var callers []string
 	for _, s := range t.Spec.Services {

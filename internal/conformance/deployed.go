@@ -39,15 +39,17 @@ import (
 // Deployment (its template or options failed, which the controller only
 // logs) is an error.
 //
-// The controller is given the revision each Gateway names, so that it
-// takes every Gateway: which istiod serves which revision is the
-// IstioOperators' part, checked by the manifest tests.
+// Each revision's controller (a Gateway's istio.io/rev names a revision or
+// a tag, resolved through the IstioOperators' revisionTags) takes the
+// Gateways of its revision, with that revision's injector templates:
+// which istiod would serve which is thus checked too.
 func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConfig string) ([]*unstructured.Unstructured, error) {
 	quietIstio()
 	servesWaypoints()
 	var gateways []*gwapi.Gateway
 	var typed []runtime.Object
 	injectors := map[string]*unstructured.Unstructured{}
+	revisions := map[string]string{} // a revision or tag -> the revision
 	for _, o := range objs {
 		var obj runtime.Object
 		switch gk := o.GroupVersionKind().GroupKind(); {
@@ -64,6 +66,13 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 				injectors[o.GetName()] = o
 			}
 			obj = &corev1.ConfigMap{}
+		case gk.Kind == "IstioOperator":
+			rev, _, _ := unstructured.NestedString(o.Object, "spec", "revision")
+			tags, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "values", "revisionTags")
+			for _, name := range append(tags, rev) {
+				revisions[name] = rev
+			}
+			continue
 		default:
 			continue
 		}
@@ -72,22 +81,35 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 		}
 		typed = append(typed, obj)
 	}
-	if len(gateways) == 0 {
-		return nil, nil
-	}
-	revision := gateways[0].Labels[label.IoIstioRev.Name]
+	// one istiod per revision: each deploys the Gateways its revision or one
+	// of its tags labels
+	byRevision := map[string][]*gwapi.Gateway{}
 	for _, gw := range gateways {
-		if r := gw.Labels[label.IoIstioRev.Name]; r != revision {
-			return nil, fmt.Errorf("gateway %s/%s: revision %q, gateway %s/%s: %q: the Mesh's gateways share gatewayRevision", gw.Namespace, gw.Name, r, gateways[0].Namespace, gateways[0].Name, revision)
+		label := gw.Labels[label.IoIstioRev.Name]
+		byRevision[label] = append(byRevision[label], gw)
+	}
+	var out []*unstructured.Unstructured
+	for _, label := range slices.Sorted(maps.Keys(byRevision)) {
+		injector := injectors["istio-sidecar-injector-"+revisions[label]]
+		if injector == nil {
+			injector = injectors["istio-sidecar-injector"]
 		}
+		if injector == nil {
+			return nil, fmt.Errorf("no istio-sidecar-injector ConfigMap of revision %q in the install: istiod deploys Gateways from its kube-gateway template", label)
+		}
+		deployed, err := deployGateways(t, typed, byRevision[label], label, injector, meshConfig)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, deployed...)
 	}
-	injector := injectors["istio-sidecar-injector-"+revision]
-	if injector == nil {
-		injector = injectors["istio-sidecar-injector"]
-	}
-	if injector == nil {
-		return nil, fmt.Errorf("no istio-sidecar-injector ConfigMap in the install: istiod deploys Gateways from its kube-gateway template")
-	}
+	return out, nil
+}
+
+// deployGateways runs the deployment controller of the istiod serving
+// revision (a revision or one of its tags) over the objects, with that
+// revision's injector templates, until it has applied each Gateway's objects.
+func deployGateways(t test.Failer, typed []runtime.Object, gateways []*gwapi.Gateway, revision string, injector *unstructured.Unstructured, meshConfig string) ([]*unstructured.Unstructured, error) {
 	webhook, err := webhookConfig(injector, meshConfig)
 	if err != nil {
 		return nil, err

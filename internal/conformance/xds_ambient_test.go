@@ -54,10 +54,7 @@ func (a *ambientChecks) source(from Peer) (string, *unstructured.Unstructured, e
 		}
 		return p.Identity, p.Pod, nil
 	}
-	for _, pod := range a.m.x.Pods(from.Namespace, nil) {
-		if pod.GetLabels()["gateway.networking.k8s.io/gateway-name"] != "" {
-			continue // the waypoint
-		}
+	if pod := a.m.workload(from.Namespace); pod != nil {
 		sa := serviceAccountOf(pod)
 		if from.ServiceAccount != "" {
 			sa = from.ServiceAccount
@@ -159,7 +156,7 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 // without them), else a plain request to the service.
 func (a *ambientChecks) request(from Peer, s ServiceRef, identity string, claims bool) Request {
 	req := Request{Host: s.Host(), Port: uint32(s.Port), Principal: identity}
-	if from.Gateway != "" {
+	if from.Gateway != "" && s.Ingress != nil {
 		req = a.m.ingressRequest(s, claims)
 		req.Host, req.Port, req.SNI, req.Principal = s.Host(), uint32(s.Port), "", identity
 	}

@@ -209,12 +209,28 @@ func (m *meshUnderTest) gateway(g GatewayRef) (*Proxy, error) {
 // sidecar returns the proxy standing for a namespace's workloads: its first
 // Pod with a sidecar.
 func (m *meshUnderTest) sidecar(ns string) (*Proxy, error) {
-	for _, p := range m.x.Pods(ns, nil) {
-		if istioProxy(p) != nil {
-			return m.x.ProxyOf(p)
-		}
+	if p := m.workload(ns); p != nil && istioProxy(p) != nil {
+		return m.x.ProxyOf(p)
 	}
 	return nil, fmt.Errorf("namespace %s has no Pod with a sidecar", ns)
+}
+
+// workload returns the Pod standing for a namespace's workloads: its first
+// with a sidecar, else (ambient) its first that is not its waypoint.
+func (m *meshUnderTest) workload(ns string) *unstructured.Unstructured {
+	var first *unstructured.Unstructured
+	for _, p := range m.x.Pods(ns, nil) {
+		if p.GetLabels()["gateway.networking.k8s.io/gateway-name"] != "" {
+			continue // the waypoint
+		}
+		if istioProxy(p) != nil {
+			return p
+		}
+		if first == nil {
+			first = p
+		}
+	}
+	return first
 }
 
 // servicePods returns the Pods of a tenant service (its Service's selector).
@@ -627,10 +643,9 @@ func (m *meshUnderTest) closedPairs() []closedPair {
 			out = append(out, c)
 		}
 		for _, ns := range m.paths.Namespaces {
-			sidecar, err := m.sidecar(ns.Name)
 			from := Peer{Namespace: ns.Name}
-			if err == nil {
-				from.ServiceAccount = serviceAccountOf(sidecar.Pod)
+			if pod := m.workload(ns.Name); pod != nil {
+				from.ServiceAccount = serviceAccountOf(pod)
 			}
 			if p, ok := m.paths.ServicePath(from, *s); ok {
 				if p.From.ServiceAccount != "" && m.paths.AuthorizationCloses(ns.Name, *s) {
