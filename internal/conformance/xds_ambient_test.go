@@ -110,6 +110,9 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	}
 	checked["open "+string(p.Kind)+" (ambient)"]++
 	var problems []string
+	if p.Kind == IngressPath {
+		problems = append(problems, a.gatewayProblems(p)...)
+	}
 	if a.waypoint(p.Service.Namespace) {
 		// the waypoint decides who reaches the service, and its identity
 		// must reach the Pods
@@ -146,6 +149,46 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 		}
 		if !network[pod] {
 			problems = append(problems, fmt.Sprintf("no NetworkPolicy of namespace %s admits Pod %s to Pod %s", p.Service.Namespace, namespacedName(src), pod))
+		}
+	}
+	return problems
+}
+
+// gatewayProblems checks the ingress gateway's half of a path to an ambient
+// service as for any other: it admits the client (and, requiring JWT, not
+// without a token), presents the host's certificate, and routes the
+// request to the service's clusters.
+func (a *ambientChecks) gatewayProblems(p Path) []string {
+	g, _ := findGatewayRef(a.m.paths.IngressGateways, p.From.Gateway)
+	gw, err := a.m.gateway(g)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	req := a.m.ingressRequest(*p.Service, true)
+	var problems []string
+	if d, err := gw.Authorize(req); err != nil {
+		problems = append(problems, err.Error())
+	} else if !d.Allowed || !d.DryRunAllowed {
+		problems = append(problems, fmt.Sprintf("the gateway denies the client: %s", d))
+	}
+	if g.RequireJWT {
+		anonymous := req
+		anonymous.Claims = nil
+		if d, err := gw.Authorize(anonymous); err == nil && d.Allowed {
+			problems = append(problems, fmt.Sprintf("the gateway requires JWT, yet admits a request without a token: %s", d))
+		}
+	}
+	problems = append(problems, a.m.certificateProblems(gw, req, g)...)
+	route, err := gw.Route(req)
+	if err != nil {
+		return append(problems, err.Error())
+	}
+	if !route.Open() {
+		return append(problems, fmt.Sprintf("%s does not route %s to a cluster: %s", gw, req.Host, route))
+	}
+	for _, c := range route.Clusters {
+		if clusterHost(c) != p.Service.Host() {
+			problems = append(problems, fmt.Sprintf("%s routes %s to cluster %s, not one of %s", gw, req.Host, c, p.Service.Host()))
 		}
 	}
 	return problems
