@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	security "istio.io/api/security/v1beta1"
+	istiotype "istio.io/api/type/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	k8snetworkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/util/validation"
+	gwapi "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/meshwright/meshwright/internal/specgen"
 	"github.com/meshwright/meshwright/render"
@@ -97,6 +99,15 @@ func sidecarsSeeOnlyTheirCallees(spec *schema.Spec, objs []render.Object) error 
 // exposedServicesAdmitTheirGateway: with allow-nothing in its namespace, an
 // exposed service needs an ALLOW naming its gateway (or the claims ALLOW
 // from the gateway's namespace).
+// appliesTo tells whether a policy applies to the service's workloads: by
+// its selector, or bound to its Service (at the namespace's waypoint).
+func appliesTo(ap *securityv1.AuthorizationPolicy, s schema.Service) bool {
+	if ap.Spec.Selector.GetMatchLabels()[render.LabelApp] == s.Name {
+		return true
+	}
+	return slices.ContainsFunc(ap.Spec.TargetRefs, func(r *istiotype.PolicyTargetReference) bool { return r.Kind == "Service" && r.Name == s.Name })
+}
+
 func exposedServicesAdmitTheirGateway(spec *schema.Spec, objs []render.Object) error {
 	if !spec.Mesh.Spec.Security.DenyByDefault {
 		return nil
@@ -115,16 +126,19 @@ func exposedServicesAdmitTheirGateway(spec *schema.Spec, objs []render.Object) e
 }
 
 func admitsGateway(spec *schema.Spec, objs []render.Object, s schema.Service) bool {
-	var gwNamespace string
+	var gwNamespace, account string
 	for _, gw := range spec.Mesh.Spec.Gateways.Ingress {
 		if gw.Name == s.Ingress.Gateway {
-			gwNamespace = gw.Namespace
+			gwNamespace, account = gw.Namespace, gw.Name+"-service-account"
+			if gw.API == schema.GatewayAPIKubernetes {
+				account = gw.Name + "-istio"
+			}
 		}
 	}
-	principal := spec.Mesh.Spec.TrustDomain + "/ns/" + gwNamespace + "/sa/" + s.Ingress.Gateway + "-service-account"
+	principal := spec.Mesh.Spec.TrustDomain + "/ns/" + gwNamespace + "/sa/" + account
 	for _, o := range objs {
 		ap, ok := o.(*securityv1.AuthorizationPolicy)
-		if !ok || ap.Namespace != s.Namespace || ap.Spec.Action != security.AuthorizationPolicy_ALLOW || ap.Spec.Selector.GetMatchLabels()[render.LabelApp] != s.Name {
+		if !ok || ap.Namespace != s.Namespace || ap.Spec.Action != security.AuthorizationPolicy_ALLOW || !appliesTo(ap, s) {
 			continue
 		}
 		for _, rule := range ap.Spec.Rules {
@@ -172,10 +186,14 @@ func denyByDefaultEverywhere(spec *schema.Spec, objs []render.Object) error {
 // onlyFromNamespace tells whether every rule of ap admits requests from its
 // own namespace and nothing else.
 func onlyFromNamespace(ap *securityv1.AuthorizationPolicy) bool {
+	own := func(principal string) bool { return strings.Contains(principal, "/ns/"+ap.Namespace+"/sa/") }
 	for _, rule := range ap.Spec.Rules {
 		for _, from := range rule.GetFrom() {
 			s := from.GetSource()
-			if !slices.Equal(s.GetNamespaces(), []string{ap.Namespace}) || len(s.GetPrincipals())+len(s.GetRequestPrincipals()) > 0 || len(rule.GetTo())+len(rule.GetWhen()) > 0 {
+			byNamespace := slices.Equal(s.GetNamespaces(), []string{ap.Namespace}) && len(s.GetPrincipals()) == 0
+			// the ambient namespace's waypoint: one of its own identities
+			byPrincipal := len(s.GetNamespaces()) == 0 && len(s.GetPrincipals()) > 0 && !slices.ContainsFunc(s.GetPrincipals(), func(p string) bool { return !own(p) })
+			if !(byNamespace || byPrincipal) || len(s.GetRequestPrincipals()) > 0 || len(rule.GetTo())+len(rule.GetWhen()) > 0 {
 				return false
 			}
 		}
@@ -194,7 +212,8 @@ func allowPoliciesAreScoped(_ *schema.Spec, objs []render.Object) error {
 		}
 		// namespace-wide ALLOWs: allow-nothing admits nothing, and a
 		// same-namespace ALLOW admits only the namespace's own workloads
-		if len(ap.Spec.Selector.GetMatchLabels()) == 0 && len(ap.Spec.Rules) > 0 && !onlyFromNamespace(ap) {
+		// (bound to a Service or a waypoint with targetRefs, it is scoped)
+		if len(ap.Spec.Selector.GetMatchLabels()) == 0 && len(ap.Spec.TargetRefs) == 0 && len(ap.Spec.Rules) > 0 && !onlyFromNamespace(ap) {
 			return fmt.Errorf("ALLOW policy %s/%s has no selector and admits more than its own namespace", ap.Namespace, ap.Name)
 		}
 		for _, rule := range ap.Spec.Rules {
@@ -255,29 +274,56 @@ func tenantBindingsAreEdgeOnly(spec *schema.Spec, objs []render.Object) error {
 		}
 		switch b := o.(type) {
 		case *rbacv1.RoleBinding:
+			if issuerGrant(spec, owned[sourceOf(o)], b.Namespace, b.Name) {
+				continue
+			}
 			if b.Namespace != spec.Mesh.Spec.ControlPlane.Namespace || b.RoleRef.Kind != "ClusterRole" || b.RoleRef.Name != render.TenantEdgeRole {
 				return fmt.Errorf("%s binds %s %s in %s", sourceOf(o), b.RoleRef.Kind, b.RoleRef.Name, b.Namespace)
 			}
-		case *rbacv1.ClusterRoleBinding, *rbacv1.Role, *rbacv1.ClusterRole:
+		case *rbacv1.Role:
+			if issuerGrant(spec, owned[sourceOf(o)], b.Namespace, b.Name) && len(b.Rules) == 1 && slices.Equal(b.Rules[0].Resources, []string{"serviceaccounts/token"}) {
+				continue
+			}
+			return fmt.Errorf("%s renders Role %s/%s", sourceOf(o), b.Namespace, b.Name)
+		case *rbacv1.ClusterRoleBinding, *rbacv1.ClusterRole:
 			return fmt.Errorf("%s renders %s %s", sourceOf(o), render.Kind(o), o.GetName())
 		}
 	}
 	return nil
 }
 
+// issuerGrant: the Vault issuer's token request grant (to cert-manager)
+// in one of the tenant's own namespaces, where its certificates for
+// Gateway API listeners are issued.
+func issuerGrant(spec *schema.Spec, owned []string, ns, name string) bool {
+	c := spec.Mesh.Spec.Certificates
+	return c != nil && slices.Contains(owned, ns) && name == c.Issuer.Name+"-tokenrequest"
+}
+
 func hostsAreUnique(_ *schema.Spec, objs []render.Object) error {
 	seen := map[string]string{}
-	for _, o := range objs {
-		gw, ok := o.(*networkingv1.Gateway)
-		if !ok {
-			continue
+	claim := func(h, by string) error {
+		if prev, dup := seen[h]; dup {
+			return fmt.Errorf("host %s in %s and %s", h, by, prev)
 		}
-		for _, server := range gw.Spec.Servers {
-			for _, h := range server.Hosts {
-				if prev, dup := seen[h]; dup {
-					return fmt.Errorf("host %s in Gateway %s/%s and %s", h, gw.Namespace, gw.Name, prev)
+		seen[h] = by
+		return nil
+	}
+	for _, o := range objs {
+		switch g := o.(type) {
+		case *networkingv1.Gateway:
+			for _, server := range g.Spec.Servers {
+				for _, h := range server.Hosts {
+					if err := claim(h, "Gateway "+g.Namespace+"/"+g.Name); err != nil {
+						return err
+					}
 				}
-				seen[h] = gw.Namespace + "/" + gw.Name
+			}
+		case *gwapi.ListenerSet:
+			for _, l := range g.Spec.Listeners {
+				if err := claim(string(*l.Hostname), "ListenerSet "+g.Namespace+"/"+g.Name); err != nil {
+					return err
+				}
 			}
 		}
 	}

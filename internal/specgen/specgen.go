@@ -41,6 +41,7 @@ type generator struct {
 	r *rand.Rand
 	// drawn Mesh settings the tenants must agree with
 	mutualCA bool
+	cni      bool
 }
 
 // chance is true with probability p when varying, and def otherwise.
@@ -57,6 +58,7 @@ func (g *generator) mesh() string {
 		k8s = "1.24"
 	}
 	g.mutualCA = g.chance(0.8, true)
+	g.cni = g.chance(0.8, true)
 	var b strings.Builder
 	fmt.Fprintf(&b, `apiVersion: meshwright.dev/v1alpha1
 kind: Mesh
@@ -80,6 +82,9 @@ spec:
         requireJWT: %t
       - name: partner-gateway
         namespace: istio-partner
+      - name: public
+        namespace: istio-public
+        api: %s
     egress:
       - name: istio-egressgateway
   security:
@@ -95,7 +100,7 @@ spec:
   certificates:
     issuer:
       vault: {server: https://vault.example.com, path: pki/sign/apps, role: cert-manager}
-`, k8s, g.chance(0.8, true), g.chance(0.5, true), pick(g.chance(0.2, false), "PERMISSIVE", "STRICT"),
+`, k8s, g.cni, g.chance(0.5, true), pick(g.chance(0.5, false), "gateway-api", "istio"), pick(g.chance(0.2, false), "PERMISSIVE", "STRICT"),
 		g.chance(0.8, true), g.chance(0.2, false), g.chance(0.8, true), g.visibility())
 	if g.mutualCA {
 		b.WriteString("    clientCA: {secret: {name: partner-root-ca}}\n")
@@ -141,6 +146,9 @@ spec:
 `, name, name, name)
 	for j, ns := range nss {
 		fmt.Fprintf(&b, "    - name: %s\n      allowSameNamespace: %t\n", ns, j == 0)
+		if g.cni && g.chance(0.3, false) {
+			b.WriteString("      dataplane: ambient\n")
+		}
 		if strings.HasSuffix(ns, "-canary") {
 			b.WriteString("      revision: canary\n")
 		}
@@ -187,8 +195,11 @@ func (g *generator) service(b *strings.Builder, tenant string, nss []string, j i
 		return
 	}
 	gateway := "istio-ingressgateway"
-	if exposure == "MUTUAL" {
+	switch {
+	case exposure == "MUTUAL":
 		gateway = "partner-gateway"
+	case g.chance(0.3, false):
+		gateway = "public" // on either API: never MUTUAL
 	}
 	fmt.Fprintf(b, "      ingress:\n        gateway: %s\n        tls: %s\n        routes: [{prefix: /api}, {exact: /health}]\n", gateway, exposure)
 	if exposure == "SIMPLE" && j%4 == 0 {
