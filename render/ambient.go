@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"slices"
 
 	security "istio.io/api/security/v1beta1"
@@ -210,4 +211,25 @@ func waypointPeers(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace) []networ
 		}}}})
 	}
 	return peers
+}
+
+// registryOnlyWarnings warns, per ambient namespace, that the Mesh's
+// REGISTRY_ONLY outbound policy does not hold there: sidecars enforce it,
+// ztunnel does not (it forwards to any address), and a waypoint carries
+// only registered services' traffic.
+func registryOnlyWarnings(m *spec.MeshSpec, t *spec.Tenant) spec.Diagnostics {
+	if m.ControlPlane.OutboundTrafficPolicy != spec.OutboundRegistryOnly {
+		return nil
+	}
+	var diags spec.Diagnostics
+	for i, ns := range t.Spec.Namespaces {
+		if !isAmbient(ns) {
+			continue
+		}
+		d := t.Origin.Locate(spec.SeverityWarning, spec.CodeRegistryOnlyAmbient, spec.Path{"spec", "namespaces"}.Child(i, "dataplane"),
+			fmt.Sprintf("namespace %q is ambient: the Mesh's outboundTrafficPolicy REGISTRY_ONLY is not enforced there (ztunnel forwards to any address); restrict its egress with NetworkPolicies", ns.Name))
+		d.Resource = sourceOf(t.Kind, t.Metadata.Name)
+		diags = append(diags, d)
+	}
+	return diags
 }

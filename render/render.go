@@ -40,6 +40,7 @@ func Render(s *spec.Spec) ([]Object, spec.Diagnostics) {
 	for _, t := range s.Tenants {
 		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t, calls)...)
 		set.diags = append(set.diags, clientCAWarnings(&mesh.Spec, t)...)
+		set.diags = append(set.diags, registryOnlyWarnings(&mesh.Spec, t)...)
 	}
 	if set.diags.Err() != nil {
 		return nil, set.diags

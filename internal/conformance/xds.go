@@ -41,6 +41,7 @@ import (
 	"istio.io/istio/pilot/pkg/xds/endpoints"
 	xdsfake "istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pkg/config/constants"
+	"istio.io/istio/pkg/config/host"
 	"istio.io/istio/pkg/config/mesh"
 	"istio.io/istio/pkg/config/schema/gvr"
 	"istio.io/istio/pkg/jwt"
@@ -552,8 +553,11 @@ func istioProxy(pod *unstructured.Unstructured) map[string]any {
 
 func (p *Proxy) String() string {
 	kind := "sidecar"
-	if p.Router {
+	switch {
+	case p.Router:
 		kind = "gateway"
+	case p.Waypoint:
+		kind = "waypoint"
 	}
 	return kind + " " + namespacedName(p.Pod)
 }
@@ -822,6 +826,13 @@ func (r Route) Open() bool {
 // it over); at a gateway, a request arriving on port req.Port (a port of
 // the gateway's Service, or a target port).
 func (p *Proxy) Route(req Request) (Route, error) {
+	if p.Waypoint {
+		l, fc, err := p.waypointChain(req.Host, req.Port)
+		if err != nil {
+			return Route{}, err
+		}
+		return p.routeThrough(l, fc, req)
+	}
 	if !p.Router {
 		req.Principal = "" // the application's request, before its sidecar
 		if req.DestinationIP == "" {
@@ -840,8 +851,30 @@ func (p *Proxy) Route(req Request) (Route, error) {
 	if l == nil {
 		return Route{}, fmt.Errorf("%s: no listener for %s:%d", p, orDefault(req.DestinationIP, "0.0.0.0"), port)
 	}
+	return p.routeThrough(l, selectChain(l, req.connection()), req)
+}
+
+// waypointChain is the chain of a waypoint's internal listener that takes
+// the traffic to a service's port, as istiod names it; nil when the
+// waypoint does not serve it.
+func (p *Proxy) waypointChain(service string, port uint32) (*listenerv3.Listener, *listenerv3.FilterChain, error) {
+	l := p.listenerNamed("main_internal")
+	if l == nil {
+		return nil, nil, fmt.Errorf("%s: no main_internal listener", p)
+	}
+	chain := model.BuildSubsetKey(model.TrafficDirectionInboundVIP, "http", host.Name(service), int(port))
+	for _, fc := range l.GetFilterChains() {
+		if fc.GetName() == chain {
+			return l, fc, nil
+		}
+	}
+	return l, nil, nil
+}
+
+// routeThrough follows a request through a listener's filter chain (nil:
+// none takes it) to its route and clusters.
+func (p *Proxy) routeThrough(l *listenerv3.Listener, fc *listenerv3.FilterChain, req Request) (Route, error) {
 	out := Route{Listener: l.GetName()}
-	fc := selectChain(l, req.connection())
 	if fc == nil {
 		return out, nil // Envoy closes the connection
 	}

@@ -101,8 +101,13 @@ func (a *ambientChecks) decide(s ServiceRef, identity string, src *unstructured.
 
 func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	if p.Kind == EgressPath {
-		checked["open egress: through a waypoint, not modelled"]++
-		return nil
+		// the namespace's waypoint carries it, as a sidecar would
+		checked["open egress (ambient)"]++
+		w, _, err := a.waypointOf(p.Egress.Namespace)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		return a.m.egressFrom(w, *p.Egress)
 	}
 	identity, src, err := a.source(p.From)
 	if err != nil {
@@ -208,8 +213,22 @@ func (a *ambientChecks) request(from Peer, s ServiceRef, identity string, claims
 
 func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []string {
 	if c.egress != nil {
-		checked["closed egress: through a waypoint, not modelled"]++
-		return nil
+		if c.from.Gateway != "" || !a.ambient(c.from.Namespace) {
+			checked["closed egress"]++
+			return a.m.closedProblems(c)
+		}
+		if !a.waypoint(c.from.Namespace) {
+			// ztunnel forwards what the pod sends; nothing of the spec
+			// routes it to the egress gateway, which is what is checked
+			checked["closed egress: no waypoint, ztunnel passes it on"]++
+			return nil
+		}
+		checked["closed egress (ambient)"]++
+		w, _, err := a.waypointOf(c.from.Namespace)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		return a.m.egressClosedProblems(w, c)
 	}
 	identity, src, err := a.source(c.from)
 	if err != nil {

@@ -112,6 +112,10 @@ spec:
 		{"ambient: a callers ALLOW at the waypoint for everyone", ambient, edit("AuthorizationPolicy shop-api/orders-callers", func(o *unstructured.Unstructured) {
 			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{}}, "spec", "rules")
 		}), "not allowed: namespace shop-web (service account conformance-unlisted) -> service shop-api/orders: the waypoint admits"},
+		{"ambient: egress without its route at the waypoint", "../../testdata/golden/ambient-canary/rendered", remove("VirtualService shop/direct-payments-through-egress-gateway"),
+			"egress: namespace shop -> egress shop/payments (api.payments.example.net:443 through istio-system/istio-egressgateway): waypoint shop/waypoint-0 routes http://api.payments.example.net to inbound-vip|80|http|api.payments.example.net, not to the egress gateway"},
+		{"ambient: Gateway API egress without its route at the waypoint", "../../testdata/golden/gateway-api-ambient/rendered", remove("HTTPRoute shop/direct-payments-to-egress-gateway"),
+			"egress: namespace shop -> egress shop/payments (api.payments.example.net:443 through istio-egress/egress): waypoint shop/waypoint-0 routes http://api.payments.example.net to inbound-vip|80|http|api.payments.example.net, not to the egress gateway"},
 		{"ambient: an ALLOW for every namespace at ztunnel", ambient, add(`apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: allow-all-namespaces, namespace: shop-jobs}

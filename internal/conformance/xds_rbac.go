@@ -18,9 +18,6 @@ import (
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
-
-	"istio.io/istio/pilot/pkg/model"
-	"istio.io/istio/pkg/config/host"
 )
 
 // The typed configs of the filters Authorize evaluates.
@@ -112,17 +109,14 @@ func (p *Proxy) AuthorizeAtWaypoint(service string, port uint32, req Request) (D
 	if !p.Waypoint {
 		return Decision{}, fmt.Errorf("%s is not a waypoint", p)
 	}
-	l := p.listenerNamed("main_internal")
-	if l == nil {
-		return Decision{}, fmt.Errorf("%s: no main_internal listener", p)
+	l, fc, err := p.waypointChain(service, port)
+	if err != nil {
+		return Decision{}, err
 	}
-	chain := model.BuildSubsetKey(model.TrafficDirectionInboundVIP, "http", host.Name(service), int(port))
-	for _, fc := range l.GetFilterChains() {
-		if fc.GetName() == chain {
-			return p.authorizeChain(l, fc, req)
-		}
+	if fc == nil {
+		return Decision{}, fmt.Errorf("%s does not serve %s:%d", p, service, port)
 	}
-	return Decision{}, fmt.Errorf("%s: no chain %s", p, chain)
+	return p.authorizeChain(l, fc, req)
 }
 
 // authorizeChain evaluates a filter chain's RBAC filters (nil: no chain

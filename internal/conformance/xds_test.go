@@ -516,6 +516,13 @@ func (m *meshUnderTest) egressOpenProblems(e EgressRef) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
+	return m.egressFrom(from, e)
+}
+
+// egressFrom follows http://<host> from the proxy that carries the
+// namespace's outbound traffic (its sidecar, or its waypoint) to the egress
+// gateway and on to <host>:<port>.
+func (m *meshUnderTest) egressFrom(from *Proxy, e EgressRef) []string {
 	gwHost := e.Gateway.ServiceHost()
 	hop, err := m.x.Hop(from, Request{Host: e.Host, Port: 80})
 	if err != nil {
