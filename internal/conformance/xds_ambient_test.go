@@ -117,6 +117,8 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	var problems []string
 	if p.Kind == IngressPath {
 		problems = append(problems, a.gatewayProblems(p)...)
+	} else if from, err := a.m.sidecar(p.From.Namespace); err == nil {
+		problems = append(problems, a.sidecarRouteProblems(from, *p.Service)...)
 	}
 	if a.waypoint(p.Service.Namespace) {
 		// the waypoint decides who reaches the service, and its identity
@@ -194,6 +196,25 @@ func (a *ambientChecks) gatewayProblems(p Path) []string {
 	for _, c := range route.Clusters {
 		if clusterHost(c) != p.Service.Host() {
 			problems = append(problems, fmt.Sprintf("%s routes %s to cluster %s, not one of %s", gw, req.Host, c, p.Service.Host()))
+		}
+	}
+	return problems
+}
+
+// sidecarRouteProblems checks that a sidecar caller routes to the ambient
+// service's clusters (which carry it over HBONE, to the waypoint or the Pods).
+func (a *ambientChecks) sidecarRouteProblems(from *Proxy, s ServiceRef) []string {
+	route, err := from.Route(Request{Host: s.Host(), Port: uint32(s.Port)})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if !route.Open() {
+		return []string{fmt.Sprintf("%s does not route %s:%d to a cluster: %s", from, s.Host(), s.Port, route)}
+	}
+	var problems []string
+	for _, c := range route.Clusters {
+		if clusterHost(c) != s.Host() {
+			problems = append(problems, fmt.Sprintf("%s routes %s to cluster %s", from, s.Host(), c))
 		}
 	}
 	return problems

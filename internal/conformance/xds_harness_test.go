@@ -116,6 +116,9 @@ spec:
 			"egress: namespace shop -> egress shop/payments (api.payments.example.net:443 through istio-system/istio-egressgateway): waypoint shop/waypoint-0 routes http://api.payments.example.net to inbound-vip|80|http|api.payments.example.net, not to the egress gateway"},
 		{"ambient: Gateway API egress without its route at the waypoint", "../../testdata/golden/gateway-api-ambient/rendered", remove("HTTPRoute shop/direct-payments-to-egress-gateway"),
 			"egress: namespace shop -> egress shop/payments (api.payments.example.net:443 through istio-egress/egress): waypoint shop/waypoint-0 routes http://api.payments.example.net to inbound-vip|80|http|api.payments.example.net, not to the egress gateway"},
+		{"ambient: a sidecar caller that does not see its ambient callee", ambient, edit("Sidecar shop-web/default", func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{"hosts": []any{"./*", "istio-system/*"}}}, "spec", "egress")
+		}), "callers: namespace shop-web (service account web) -> service shop-api/orders: sidecar shop-web/web-0 does not route orders.shop-api.svc.cluster.local:8080 to a cluster"},
 		{"ambient: an ALLOW for every namespace at ztunnel", ambient, add(`apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: allow-all-namespaces, namespace: shop-jobs}
