@@ -147,6 +147,29 @@ func manifestProblems(f iopFile) []string {
 	for name, gw := range want {
 		problems = append(problems, gatewayProblems(f.manifest, name, gw)...)
 	}
+	return append(problems, ambientProblems(f)...)
+}
+
+// ambientProblems checks what an IstioOperator serving ambient installs:
+// istiod with ambient on, and, where it enables ztunnel, the ztunnel
+// DaemonSet and the CNI in ambient mode; nothing of it otherwise.
+func ambientProblems(f iopFile) []string {
+	c := f.iop.Spec.Components
+	ztunnel := c != nil && c.Ztunnel != nil && c.Ztunnel.Enabled.GetValueOrFalse()
+	var problems []string
+	if got := find(f.manifest, "DaemonSet", "ztunnel") != nil; got != ztunnel {
+		problems = append(problems, fmt.Sprintf("ztunnel DaemonSet installed %v, enabled %v", got, ztunnel))
+	}
+	if !ztunnel {
+		return problems
+	}
+	if cni := find(f.manifest, "ConfigMap", "istio-cni-config"); cni == nil || cni.Object["data"].(map[string]any)["AMBIENT_ENABLED"] != "true" {
+		problems = append(problems, "the CNI's ConfigMap istio-cni-config does not say AMBIENT_ENABLED: true")
+	}
+	istiod := find(f.manifest, "Deployment", "istiod-"+f.iop.Spec.Revision)
+	if b, _ := json.Marshal(istiod); !strings.Contains(string(b), `"name":"PILOT_ENABLE_AMBIENT","value":"true"`) {
+		problems = append(problems, "istiod runs without PILOT_ENABLE_AMBIENT=true")
+	}
 	return problems
 }
 
