@@ -27,7 +27,7 @@ func access(m *spec.MeshSpec, t *spec.Tenant, w waypoints) []Object {
 				objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace", namespaceWide, sameNamespace(ns.Name)))
 			}
 			if w[ns.Name] {
-				objs = append(objs, waypointAccess(m, ns)...)
+				objs = append(objs, waypointAccess(m, t, ns)...)
 			}
 		}
 	}
@@ -39,10 +39,12 @@ func access(m *spec.MeshSpec, t *spec.Tenant, w waypoints) []Object {
 		}
 		if len(s.Callers) > 0 {
 			objs = append(objs, callersAllow(m, s, bind))
-			if m.NetworkPolicy.DenyByDefault && !w[s.Namespace] {
-				// behind a waypoint the pods see only the waypoint
+			if m.NetworkPolicy.DenyByDefault {
 				objs = append(objs, callersNetworkPolicy(s))
 			}
+		}
+		if w[s.Namespace] && (len(s.Callers) > 0 || !m.Security.DenyByDefault && s.Authorization != nil) {
+			objs = append(objs, ztunnelAllow(m, s))
 		}
 	}
 	return objs
@@ -126,6 +128,13 @@ func principal(m *spec.MeshSpec, ns, serviceAccount string) string {
 // also admits the service's own namespace, which could call it before the
 // workload had an ALLOW policy.
 func callersAllow(m *spec.MeshSpec, s spec.Service, bind binding) Object {
+	return allowPolicy(m, s.Namespace, s.Name+"-callers", bind, callerRules(m, s)...)
+}
+
+// callerRules admit the service's callers: their service accounts, or
+// their namespaces when they name none; and, without denyByDefault, the
+// service's own namespace.
+func callerRules(m *spec.MeshSpec, s spec.Service) []*security.Rule {
 	var rules []*security.Rule
 	for _, c := range s.Callers {
 		source := &security.Source{Namespaces: c.Namespaces}
@@ -140,9 +149,9 @@ func callersAllow(m *spec.MeshSpec, s spec.Service, bind binding) Object {
 		rules = append(rules, &security.Rule{From: []*security.Rule_From{{Source: source}}})
 	}
 	if !m.Security.DenyByDefault {
-		rules = append(rules, &security.Rule{From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{s.Namespace}}}}})
+		rules = append(rules, sameNamespace(s.Namespace))
 	}
-	return allowPolicy(m, s.Namespace, s.Name+"-callers", bind, rules...)
+	return rules
 }
 
 // callersNetworkPolicy admits the callers' namespaces to the service's pods

@@ -102,7 +102,7 @@ func namespaceLabels(t *spec.Tenant, ns spec.Namespace) map[string]string {
 
 // waypoint is the namespace's waypoint, served by the namespace's revision
 // for its services' traffic.
-func waypoint(ns spec.Namespace) Object {
+func waypoint(t *spec.Tenant, ns spec.Namespace) Object {
 	meta := objectMeta(ns.Name, waypointName)
 	meta.Labels = map[string]string{LabelRevision: ns.Revision, labelWaypointFor: "service"}
 	return &gwapi.Gateway{
@@ -110,7 +110,13 @@ func waypoint(ns spec.Namespace) Object {
 		ObjectMeta: meta,
 		Spec: gwapi.GatewaySpec{
 			GatewayClassName: waypointClass,
-			Listeners:        []gwapi.Listener{{Name: "mesh", Port: hbonePort, Protocol: "HBONE"}},
+			// set, so that istiod does not copy the Gateway's own labels and
+			// annotations onto the waypoint it deploys (see kubernetesGateway)
+			Infrastructure: &gwapi.GatewayInfrastructure{
+				Labels:      map[gwapi.LabelKey]gwapi.LabelValue{LabelTenant: gwapi.LabelValue(t.Metadata.Name)},
+				Annotations: map[gwapi.AnnotationKey]gwapi.AnnotationValue{AnnotationSource: gwapi.AnnotationValue(sourceOf(t.Kind, t.Metadata.Name))},
+			},
+			Listeners: []gwapi.Listener{{Name: "mesh", Port: hbonePort, Protocol: "HBONE"}},
 		},
 	}
 }
@@ -118,18 +124,38 @@ func waypoint(ns spec.Namespace) Object {
 // waypointAccess renders, for a namespace with a waypoint and the Mesh's
 // denyByDefault, what keeps its zero trust: the waypoint allows nothing no
 // policy bound to it admits, the pods admit the waypoint (ztunnel sees its
-// identity behind it), and allowSameNamespace holds at the waypoint too.
-func waypointAccess(m *spec.MeshSpec, ns spec.Namespace) []Object {
+// identity behind it), allowSameNamespace holds at the waypoint too, and
+// the namespace's own workloads reach their egress entries through it.
+func waypointAccess(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace) []Object {
 	objs := []Object{
 		allowPolicy(m, ns.Name, "allow-nothing-at-waypoint", targeting(waypointTarget())),
-		allowPolicy(m, ns.Name, "allow-waypoint", namespaceWide, &security.Rule{
-			From: []*security.Rule_From{{Source: &security.Source{Principals: []string{principal(m, ns.Name, waypointName)}}}},
-		}),
+		allowPolicy(m, ns.Name, "allow-waypoint", namespaceWide, waypointRule(m, ns.Name)),
 	}
 	if ns.AllowSameNamespace {
 		objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace-at-waypoint", targeting(waypointTarget()), sameNamespace(ns.Name)))
 	}
+	for _, e := range t.Spec.Egress {
+		if e.Namespace == ns.Name {
+			objs = append(objs, allowPolicy(m, ns.Name, fitName("allow-egress-"+e.Name+"-at-waypoint", maxLabelValue),
+				targeting([]*istiotype.PolicyTargetReference{{Group: "networking.istio.io", Kind: "ServiceEntry", Name: e.Name}}), sameNamespace(ns.Name)))
+		}
+	}
 	return objs
+}
+
+// waypointRule admits the namespace's waypoint.
+func waypointRule(m *spec.MeshSpec, ns string) *security.Rule {
+	return &security.Rule{From: []*security.Rule_From{{Source: &security.Source{Principals: []string{principal(m, ns, waypointName)}}}}}
+}
+
+// ztunnelAllow is what the pods of a service behind a waypoint admit
+// besides the waypoint: callers from sidecars, which do not go through
+// waypoints (istiod sends only gateways there) but straight to the pods,
+// where ztunnel reads these L4 rules. Without it a sidecar caller would be
+// denied (under denyByDefault) or pass every rule the waypoint holds.
+func ztunnelAllow(m *spec.MeshSpec, s spec.Service) Object {
+	rules := append([]*security.Rule{waypointRule(m, s.Namespace)}, callerRules(m, s)...)
+	return allowPolicy(m, s.Namespace, fitName(s.Name+"-at-ztunnel", maxLabelValue), selecting(map[string]string{LabelApp: s.Name}), rules...)
 }
 
 // waypoints are the tenant's namespaces that have a waypoint.
@@ -189,11 +215,13 @@ func hbonePolicy(ns, name string, from []networkingv1.NetworkPolicyPeer) *networ
 }
 
 // waypointPeers are who may reach the waypoint: the gateways' namespaces
-// (ingress), its own namespace where allowSameNamespace, and its services'
-// callers' namespaces.
+// (ingress), its own namespace where allowSameNamespace or for its egress
+// entries, and its services' callers' namespaces (ambient callers go
+// through it).
 func waypointPeers(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace) []networkingv1.NetworkPolicyPeer {
 	peers := []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: m.ControlPlane.NamespaceLabels}}}
-	if ns.AllowSameNamespace {
+	egress := slices.ContainsFunc(t.Spec.Egress, func(e spec.Egress) bool { return e.Namespace == ns.Name })
+	if ns.AllowSameNamespace || egress {
 		peers = append(peers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{}})
 	}
 	var callers []string

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -84,6 +85,10 @@ func TestAmbientTraps(t *testing.T) {
 		}
 		if ap := find("AuthorizationPolicy", "shop-jobs", "ledger-callers").(*securityv1.AuthorizationPolicy); ap.Spec.Selector == nil || len(ap.Spec.TargetRefs) > 0 {
 			t.Errorf("ledger-callers (no waypoint): want a selector for ztunnel, got %v / %v", ap.Spec.Selector, ap.Spec.TargetRefs)
+		}
+		// sidecar callers skip the waypoint: ztunnel holds their L4 rule
+		if ap, _ := find("AuthorizationPolicy", "shop-api", "orders-at-ztunnel").(*securityv1.AuthorizationPolicy); ap == nil || ap.Spec.Selector == nil || !strings.Contains(fmt.Sprint(ap.Spec.Rules), "cluster.local/ns/shop-web/sa/web") {
+			t.Errorf("orders-at-ztunnel: want a selector-bound ALLOW for the sidecar caller web, got %v", ap)
 		}
 		for _, name := range []string{"allow-nothing-at-waypoint", "allow-waypoint"} {
 			if find("AuthorizationPolicy", "shop-api", name) == nil {

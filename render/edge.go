@@ -6,7 +6,6 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 	security "istio.io/api/security/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	k8snetworkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -28,12 +27,12 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service, w waypoints) []Object {
 	}
 	if mesh.NetworkPolicy.DenyByDefault && !w[s.Namespace] {
 		// only through a deny-by-default: a NetworkPolicy that selects a
-		// pod isolates it, and would cut off everyone else (behind a
-		// waypoint the pods see only the waypoint)
+		// pod isolates it, and would cut off everyone else (with a
+		// waypoint the gateway reaches the waypoint, not the pods)
 		objs = append(objs, allowFromIstioNamespace(mesh, s))
 	}
 	if s.Authorization != nil {
-		objs = append(objs, claimsPolicy(s, gw, w.binding(s)))
+		objs = append(objs, claimsPolicy(mesh, s, gw, w.binding(s)))
 	}
 	return objs
 }
@@ -151,7 +150,7 @@ func allowFromIstioNamespace(mesh *spec.MeshSpec, s spec.Service) Object {
 // claimsPolicy allows requests to the service only from its ingress
 // gateway's namespace and only with the JWT claims given; with an ALLOW
 // policy in place, everything else is denied.
-func claimsPolicy(s spec.Service, gw spec.Gateway, bind binding) Object {
+func claimsPolicy(m *spec.MeshSpec, s spec.Service, gw spec.Gateway, bind binding) Object {
 	rule := &security.Rule{
 		From: []*security.Rule_From{{Source: &security.Source{Namespaces: []string{gw.Namespace}}}},
 	}
@@ -166,14 +165,5 @@ func claimsPolicy(s spec.Service, gw spec.Gateway, bind binding) Object {
 			Values: s.Authorization.Claims[claim],
 		})
 	}
-	ap := &securityv1.AuthorizationPolicy{
-		TypeMeta:   typeAuthorizationPolicy,
-		ObjectMeta: objectMeta(s.Namespace, s.Name+"-allow"),
-		Spec: security.AuthorizationPolicy{
-			Action: security.AuthorizationPolicy_ALLOW,
-			Rules:  []*security.Rule{rule},
-		},
-	}
-	bind(ap)
-	return ap
+	return allowPolicy(m, s.Namespace, s.Name+"-allow", bind, rule)
 }

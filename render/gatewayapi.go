@@ -66,8 +66,8 @@ func gatewayAPIGateways(mesh *spec.Mesh) []Object {
 	return objs
 }
 
-// kubernetesGateway is a shared Gateway that admits ListenerSets from tenant
-// namespaces only. The Gateway API requires a listener of its own: plain
+// kubernetesGateway is a shared Gateway; an ingress one admits ListenerSets
+// from tenant namespaces only. The Gateway API requires a listener of its own: plain
 // HTTP on port 80 with no host, which answers 404 to hosts no tenant
 // listens for, and takes routes from routesFrom (Same: the gateway's
 // namespace, which tenants do not write to; Selector: tenant namespaces).
@@ -86,7 +86,6 @@ func kubernetesGateway(m *spec.MeshSpec, gw spec.Gateway, source string, routesF
 	if routesFrom == gwapi.NamespacesFromSelector {
 		routes.Selector = tenantNamespaces()
 	}
-	from := gwapi.NamespacesFromSelector
 	g := &gwapi.Gateway{
 		TypeMeta:   typeKubernetesGateway,
 		ObjectMeta: meta,
@@ -97,7 +96,6 @@ func kubernetesGateway(m *spec.MeshSpec, gw spec.Gateway, source string, routesF
 				Annotations:   map[gwapi.AnnotationKey]gwapi.AnnotationValue{AnnotationSource: gwapi.AnnotationValue(source)},
 				ParametersRef: &gwapi.LocalParametersReference{Group: "", Kind: "ConfigMap", Name: gatewayOptionsName(gw)},
 			},
-			AllowedListeners: &gwapi.AllowedListeners{Namespaces: &gwapi.ListenerNamespaces{From: &from, Selector: tenantNamespaces()}},
 			Listeners: []gwapi.Listener{{
 				Name:          "http",
 				Port:          80,
@@ -105,6 +103,12 @@ func kubernetesGateway(m *spec.MeshSpec, gw spec.Gateway, source string, routesF
 				AllowedRoutes: &gwapi.AllowedRoutes{Namespaces: routes},
 			}},
 		},
+	}
+	if routesFrom == gwapi.NamespacesFromSame {
+		// an ingress gateway takes tenants' ListenerSets; an egress one
+		// none (the default): nothing of a tenant listens there
+		from := gwapi.NamespacesFromSelector
+		g.Spec.AllowedListeners = &gwapi.AllowedListeners{Namespaces: &gwapi.ListenerNamespaces{From: &from, Selector: tenantNamespaces()}}
 	}
 	for k, v := range gw.Labels {
 		g.Spec.Infrastructure.Labels[gwapi.LabelKey(k)] = gwapi.LabelValue(v)
@@ -257,16 +261,16 @@ func everyPath() []gwapi.HTTPRouteMatch {
 // originate TLS (SIMPLE: MUTUAL and in-cluster hosts are refused by the
 // schema rules, as the gateway could not read them from here).
 func gatewayAPIEgress(e spec.Egress, gw spec.Gateway) []Object {
-	hostname := ptrTo(gwapi.Group("networking.istio.io"))
+	istioGroup := ptrTo(gwapi.Group("networking.istio.io"))
 	toGateway := &gwapi.HTTPRoute{
 		TypeMeta:   typeHTTPRoute,
 		ObjectMeta: objectMeta(e.Namespace, "direct-"+e.Name+"-to-egress-gateway"),
 		Spec: gwapi.HTTPRouteSpec{
 			CommonRouteSpec: gwapi.CommonRouteSpec{ParentRefs: []gwapi.ParentReference{{
-				Group: hostname, Kind: ptrTo(gwapi.Kind("ServiceEntry")), Name: gwapi.ObjectName(e.Name), Port: ptrTo(gwapi.PortNumber(80)),
+				Group: istioGroup, Kind: ptrTo(gwapi.Kind("ServiceEntry")), Name: gwapi.ObjectName(e.Name), Port: ptrTo(gwapi.PortNumber(80)),
 			}}},
 			Rules: []gwapi.HTTPRouteRule{{Matches: everyPath(), BackendRefs: []gwapi.HTTPBackendRef{{BackendRef: gwapi.BackendRef{BackendObjectReference: gwapi.BackendObjectReference{
-				Group: hostname, Kind: ptrTo(gwapi.Kind("Hostname")), Name: gwapi.ObjectName(deployedService(gw)), Port: ptrTo(gwapi.PortNumber(80)),
+				Group: istioGroup, Kind: ptrTo(gwapi.Kind("Hostname")), Name: gwapi.ObjectName(deployedService(gw)), Port: ptrTo(gwapi.PortNumber(80)),
 			}}}}}},
 		},
 	}
@@ -280,7 +284,7 @@ func gatewayAPIEgress(e spec.Egress, gw spec.Gateway) []Object {
 			}}},
 			Hostnames: []gwapi.Hostname{gwapi.Hostname(e.Host)},
 			Rules: []gwapi.HTTPRouteRule{{Matches: everyPath(), BackendRefs: []gwapi.HTTPBackendRef{{BackendRef: gwapi.BackendRef{BackendObjectReference: gwapi.BackendObjectReference{
-				Group: hostname, Kind: ptrTo(gwapi.Kind("Hostname")), Name: gwapi.ObjectName(e.Host), Port: ptrTo(gwapi.PortNumber(e.Port)),
+				Group: istioGroup, Kind: ptrTo(gwapi.Kind("Hostname")), Name: gwapi.ObjectName(e.Host), Port: ptrTo(gwapi.PortNumber(e.Port)),
 			}}}}}},
 		},
 	}

@@ -121,6 +121,11 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision, ambient bool) Object {
 		c := op.Spec.Components
 		c.Ztunnel = &iop.ComponentSpec{Enabled: boolValue(owner)}
 		c.Pilot.Kubernetes.Env = append(c.Pilot.Kubernetes.Env, &corev1.EnvVar{Name: "PILOT_ENABLE_AMBIENT", Value: "true"})
+		if m.Security.DryRun {
+			// else istiod drops dry-run policies for ztunnel, which then
+			// neither enforces nor logs them
+			c.Pilot.Kubernetes.Env = append(c.Pilot.Kubernetes.Env, &corev1.EnvVar{Name: "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", Value: "true"})
+		}
 	}
 	return op
 }

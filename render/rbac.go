@@ -24,11 +24,11 @@ func tenantEdgeClusterRole() Object {
 }
 
 // tenantEdgeBinding binds a tenant's owners to the edge role in the
-// control-plane namespace only, and only for a tenant that puts a service
-// or an egress entry on an Istio-API gateway: a tenant on gateway-api
-// gateways only (or on none) needs no rights outside its namespaces.
+// control-plane namespace only; a tenant whose services and egress entries
+// are all on gateway-api gateways needs no rights outside its namespaces
+// and gets none.
 func tenantEdgeBinding(m *spec.MeshSpec, t *spec.Tenant) []Object {
-	if len(t.Spec.Owners) == 0 || !usesIstioGateway(m, t) {
+	if len(t.Spec.Owners) == 0 || onlyGatewayAPI(m, t) {
 		return nil
 	}
 	rb := &rbacv1.RoleBinding{
@@ -63,18 +63,23 @@ func grantToServiceAccount(ns, name string, rule rbacv1.PolicyRule, saNamespace,
 	return []Object{role, binding}
 }
 
-// usesIstioGateway tells whether a tenant's objects include some in an
-// Istio-API gateway's namespace (certificates, origination rules).
-func usesIstioGateway(m *spec.MeshSpec, t *spec.Tenant) bool {
+// onlyGatewayAPI tells whether a tenant uses gateways, all of them
+// gateway-api ones.
+func onlyGatewayAPI(m *spec.MeshSpec, t *spec.Tenant) bool {
+	uses := false
 	for _, s := range t.Spec.Services {
-		if s.Ingress != nil && !isGatewayAPI(findGateway(m.Gateways.Ingress, s.Ingress.Gateway)) {
-			return true
+		if s.Ingress != nil {
+			if !isGatewayAPI(findGateway(m.Gateways.Ingress, s.Ingress.Gateway)) {
+				return false
+			}
+			uses = true
 		}
 	}
 	for _, e := range t.Spec.Egress {
 		if !isGatewayAPI(findGateway(m.Gateways.Egress, e.Gateway)) {
-			return true
+			return false
 		}
+		uses = true
 	}
-	return false
+	return uses
 }

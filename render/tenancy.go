@@ -13,13 +13,15 @@ func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 	for _, ns := range t.Spec.Namespaces {
 		objs = append(objs, namespace(ns.Name, namespaceLabels(t, ns)))
 		if hasWaypoint(t, ns) {
-			objs = append(objs, waypoint(ns))
+			objs = append(objs, waypoint(t, ns))
 		}
 		if mesh.NetworkPolicy.DenyByDefault {
 			objs = append(objs, networkPolicy(ns.Name, "deny-by-default", nil))
-			if isAmbient(ns) {
-				objs = append(objs, ambientNetworkPolicies(mesh, t, ns)...)
-			}
+		}
+		// wherever a NetworkPolicy isolates the pods (allow-same-namespace
+		// does too), ambient's own traffic must be admitted
+		if isAmbient(ns) && (mesh.NetworkPolicy.DenyByDefault || ns.AllowSameNamespace) {
+			objs = append(objs, ambientNetworkPolicies(mesh, t, ns)...)
 		}
 		if ns.AllowSameNamespace {
 			objs = append(objs, networkPolicy(ns.Name, "allow-same-namespace", []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}))

@@ -83,6 +83,7 @@ const (
 	CodeMutualOnGatewayAPI   Code = "MW0317"
 	CodeEgressOnGatewayAPI   Code = "MW0318"
 	CodeRegistryOnlyAmbient  Code = "MW0319"
+	CodeClusterEgressAmbient Code = "MW0320"
 	CodeRenderedNameConflict Code = "MW0400"
 	CodeUnknownShardTenant   Code = "MW0500"
 )
@@ -146,6 +147,7 @@ var Codes = []CodeInfo{
 	{CodeMutualOnGatewayAPI, "mutual-on-gateway-api", SeverityError, "A service with tls MUTUAL is exposed on a gateway-api gateway. Gateway API (standard channel) validates client certificates per Gateway or per port (spec.tls.frontend), not per listener, so one tenant's client CA would apply to every tenant's hosts on the shared Gateway.", "Expose the service on an api: istio gateway, or use tls SIMPLE."},
 	{CodeEgressOnGatewayAPI, "egress-not-expressible-on-gateway-api", SeverityError, "An egress entry uses a gateway-api egress gateway for what its objects in the tenant's namespace cannot express: tls MUTUAL (the gateway reads an origination's client certificate only from its own namespace) or location cluster (the gateway reads the origination rule of an in-cluster host only from its own namespace or the host's).", "Use an api: istio egress gateway for this entry, or tls SIMPLE to an external host."},
 	{CodeRegistryOnlyAmbient, "registry-only-not-enforced-in-ambient", SeverityWarning, "The Mesh's outboundTrafficPolicy is REGISTRY_ONLY, but a tenant namespace is ambient: ztunnel forwards connections to any address, and a waypoint carries only the traffic of registered services, so workloads there can reach unregistered hosts.", "Restrict egress of ambient namespaces with NetworkPolicy egress rules or an egress firewall; or keep the namespace on sidecars."},
+	{CodeClusterEgressAmbient, "in-cluster-egress-from-ambient", SeverityError, "An egress entry to an in-cluster host (location cluster) leaves from an ambient namespace: its route to the egress gateway would be a mesh VirtualService on the host's Service, which waypoints apply only on the host's side and ztunnel never, so the traffic would skip the egress gateway.", "Move the entry to a sidecar namespace, or call the Service directly as a caller."},
 	{CodeRenderedNameConflict, "rendered-name-conflict", SeverityError, "Two inputs would render the same object (kind, namespace, name).", "Rename one of the two inputs the message names."},
 	{CodeUnknownShardTenant, "unknown-shard-tenant", SeverityError, "A shard (render --tenants, or the function's tenants setting) names a tenant the inputs do not define; it would render nothing for it.", "Name a Tenant of the inputs (metadata.name), or pass every input file to the render."},
 }

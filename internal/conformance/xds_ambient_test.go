@@ -13,10 +13,11 @@ import (
 // policies istiod's ambient index converts for it (Ztunnel), from the
 // caller's identity, or behind a waypoint from the waypoint's; a sidecar
 // destination decides as elsewhere, for the caller's identity that
-// ztunnel presents; behind a waypoint, the waypoint's RBAC (istiod's
+// ztunnel presents; through a waypoint (from gateways and ambient callers;
+// sidecars go straight to the Pods), the waypoint's RBAC (istiod's
 // configuration for it) for the caller, and the destination's ztunnel for
-// the waypoint. Where a waypoint routes egress is not modelled: those paths
-// are counted as such and logged.
+// the waypoint. Egress from an ambient namespace is followed through its
+// waypoint.
 type ambientChecks struct {
 	m *meshUnderTest
 	z *Ztunnel
@@ -37,6 +38,14 @@ func (a *ambientChecks) ambient(ns string) bool {
 
 func (a *ambientChecks) waypoint(ns string) bool {
 	return a.m.namespaces[ns]["istio.io/use-waypoint"] != ""
+}
+
+// viaWaypoint tells whether traffic from the source to a service of the
+// namespace goes through the namespace's waypoint: istiod sends gateways
+// there (the namespace says ingress-use-waypoint) and ztunnel ambient
+// callers; sidecars go straight to the Pods.
+func (a *ambientChecks) viaWaypoint(from Peer, ns string) bool {
+	return a.waypoint(ns) && (from.Gateway != "" || a.ambient(from.Namespace))
 }
 
 // involves tells whether the source or the destination is ambient.
@@ -103,11 +112,25 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	if p.Kind == EgressPath {
 		// the namespace's waypoint carries it, as a sidecar would
 		checked["open egress (ambient)"]++
-		w, _, err := a.waypointOf(p.Egress.Namespace)
+		w, wp, err := a.waypointOf(p.Egress.Namespace)
 		if err != nil {
 			return []string{err.Error()}
 		}
-		return a.m.egressFrom(w, *p.Egress)
+		identity, src, err := a.source(p.From)
+		if err != nil {
+			return []string{err.Error()}
+		}
+		var problems []string
+		req := Request{Host: p.Egress.Host, Port: 80, Principal: identity}
+		if d, err := w.AuthorizeAtWaypoint(p.Egress.Host, 80, req); err != nil {
+			problems = append(problems, err.Error())
+		} else if !d.Allowed || !d.DryRunAllowed {
+			problems = append(problems, fmt.Sprintf("the waypoint denies %s: %s", identity, d))
+		}
+		if !admitted(a.m.objs, src, wp, a.m.namespaces, []string{"15008"}) {
+			problems = append(problems, fmt.Sprintf("no NetworkPolicy of namespace %s admits Pod %s to the waypoint", p.Egress.Namespace, namespacedName(src)))
+		}
+		return append(problems, a.m.egressFrom(w, *p.Egress)...)
 	}
 	identity, src, err := a.source(p.From)
 	if err != nil {
@@ -120,7 +143,7 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 	} else if from, err := a.m.sidecar(p.From.Namespace); err == nil {
 		problems = append(problems, a.sidecarRouteProblems(from, *p.Service)...)
 	}
-	if a.waypoint(p.Service.Namespace) {
+	if a.viaWaypoint(p.From, p.Service.Namespace) {
 		// the waypoint decides who reaches the service, and its identity
 		// must reach the Pods
 		w, wp, err := a.waypointOf(p.Service.Namespace)
@@ -256,7 +279,7 @@ func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []s
 		return []string{err.Error()}
 	}
 	var problems []string
-	if a.waypoint(c.service.Namespace) {
+	if a.viaWaypoint(c.from, c.service.Namespace) {
 		w, wp, err := a.waypointOf(c.service.Namespace)
 		if err != nil {
 			return []string{err.Error()}
@@ -264,6 +287,12 @@ func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []s
 		for _, layer := range c.layers {
 			if layer == "route" || layer == "visibility" {
 				problems = append(problems, a.sourceLayer(c, layer, checked)...)
+				continue
+			}
+			if layer == "network" && c.from.Namespace == c.service.Namespace && a.egressFrom(c.service.Namespace) {
+				// the waypoint carries the namespace's egress too: its own
+				// Pods reach it, and its RBAC closes the service
+				checked["closed network: the waypoint carries the namespace's egress"]++
 				continue
 			}
 			checked["closed "+layer+" (ambient)"]++
@@ -317,6 +346,11 @@ func (a *ambientChecks) sourceLayer(c closedPair, layer string, checked map[stri
 	}
 	checked["closed "+layer]++
 	return a.m.closedProblems(closedPair{from: c.from, service: c.service, layers: []string{layer}})
+}
+
+// egressFrom tells whether egress entries leave from the namespace.
+func (a *ambientChecks) egressFrom(ns string) bool {
+	return slices.ContainsFunc(a.m.paths.Egress, func(e EgressRef) bool { return e.Namespace == ns })
 }
 
 // waypointOf returns the proxy and the Pod of a namespace's waypoint.

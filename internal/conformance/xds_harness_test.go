@@ -85,8 +85,9 @@ spec:
 			"the egress gateway does not route api.payments.example.net to outbound|443||api.payments.example.net"},
 		{"drop the origination through a gateway-api egress gateway", gwAPI, remove("DestinationRule storefront/originate-tls-for-payments"),
 			"the egress gateway does not originate simple TLS to api.payments.example.net"},
-		// in shop-api the same-namespace ALLOWs admit the waypoint too: drop them with it
+		// in shop-api the same-namespace ALLOW and orders' ztunnel ALLOW admit the waypoint too: drop them with it
 		{"ambient: drop the waypoint's ALLOW", ambient, func(t *testing.T, objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+			objs = remove("AuthorizationPolicy shop-api/orders-at-ztunnel")(t, objs)
 			return remove("AuthorizationPolicy shop-api/allow-same-namespace")(t, remove("AuthorizationPolicy shop-api/allow-waypoint")(t, objs))
 		},
 			"ingress: gateway istio-system/istio-ingressgateway -> service shop-api/orders: Pod shop-api/orders-0 denies spiffe://cluster.local/ns/shop-api/sa/waypoint"},
@@ -111,7 +112,9 @@ spec:
 			"ingress: gateway istio-system/istio-ingressgateway -> service shop-api/orders: the waypoint denies"},
 		{"ambient: a callers ALLOW at the waypoint for everyone", ambient, edit("AuthorizationPolicy shop-api/orders-callers", func(o *unstructured.Unstructured) {
 			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{}}, "spec", "rules")
-		}), "not allowed: namespace shop-web (service account conformance-unlisted) -> service shop-api/orders: the waypoint admits"},
+		}), "not allowed: namespace shop-jobs (service account ledger) -> service shop-api/orders: the waypoint admits"},
+		{"ambient: a sidecar caller, which skips the waypoint, without the ztunnel ALLOW", ambient, remove("AuthorizationPolicy shop-api/orders-at-ztunnel"),
+			"callers: namespace shop-web (service account web) -> service shop-api/orders: Pod shop-api/orders-0 denies spiffe://cluster.local/ns/shop-web/sa/web"},
 		{"ambient: egress without its route at the waypoint", "../../testdata/golden/ambient-canary/rendered", remove("VirtualService shop/direct-payments-through-egress-gateway"),
 			"egress: namespace shop -> egress shop/payments (api.payments.example.net:443 through istio-system/istio-egressgateway): waypoint shop/waypoint-0 routes http://api.payments.example.net to inbound-vip|80|http|api.payments.example.net, not to the egress gateway"},
 		{"ambient: Gateway API egress without its route at the waypoint", "../../testdata/golden/gateway-api-ambient/rendered", remove("HTTPRoute shop/direct-payments-to-egress-gateway"),

@@ -16,6 +16,9 @@ func (c *tenantChecker) checkEgress() {
 		case gw.API == schema.GatewayAPIKubernetes:
 			c.checkGatewayAPIEgress(path, e, gw.Name)
 		}
+		if e.Location == schema.LocationCluster && c.ambient(e.Namespace) {
+			c.error(schema.CodeClusterEgressAmbient, path.Child("location"), "location cluster cannot be expressed from ambient namespace %q: a route on an in-cluster Service applies at its own namespace's waypoint, not the caller's, so the traffic would skip the egress gateway", e.Namespace)
+		}
 		if e.TLS == schema.TLSMutual && c.mesh.Spec.Certificates == nil {
 			c.error(schema.CodeTLSWithoutIssuer, path.Child("tls"), "tls MUTUAL needs a client certificate issuer: the Mesh has no spec.certificates")
 		}
@@ -34,4 +37,14 @@ func (c *tenantChecker) checkGatewayAPIEgress(path schema.Path, e schema.Egress,
 	if e.Location == schema.LocationCluster {
 		c.error(schema.CodeEgressOnGatewayAPI, path.Child("location"), "location cluster cannot be expressed through gateway-api egress gateway %q: the gateway reads the TLS origination of an in-cluster host only from its own namespace or the host's, not from this tenant's; use an api: istio egress gateway", gateway)
 	}
+}
+
+// ambient tells whether one of the tenant's namespaces is ambient.
+func (c *tenantChecker) ambient(ns string) bool {
+	for _, n := range c.tenant.Spec.Namespaces {
+		if n.Name == ns {
+			return n.Dataplane == schema.DataplaneAmbient
+		}
+	}
+	return false
 }

@@ -39,6 +39,12 @@ func TestEgressRules(t *testing.T) {
 			mesh:   "spec: {gateways: {egress: [{name: istio-egressgateway, api: gateway-api}]}}",
 			tenant: "spec: {egress: [{name: payments, host: api.payments.example.net, tls: SIMPLE}]}"},
 
+		{name: "in-cluster egress from an ambient namespace",
+			tenant: "spec: {namespaces: [{name: shop, dataplane: ambient}], egress: [{name: billing, host: billing.finance.svc.cluster.local, tls: SIMPLE}]}",
+			want:   []want{{shop, "spec.egress[0].location", schema.CodeClusterEgressAmbient, `location cluster cannot be expressed from ambient namespace "shop"`}}},
+		{name: "external egress from an ambient namespace passes",
+			tenant: "spec: {namespaces: [{name: shop, dataplane: ambient}], egress: [{name: payments, host: api.payments.example.net, tls: SIMPLE}]}"},
+
 		{name: "tls MUTUAL (the default) without certificates",
 			mesh:   "spec: {certificates: (delete)}",
 			tenant: "spec: {services: (delete)}",
