@@ -39,7 +39,7 @@ func access(m *spec.MeshSpec, t *spec.Tenant, w waypoints) []Object {
 		}
 		if len(s.Callers) > 0 {
 			objs = append(objs, callersAllow(m, s, bind))
-			if m.NetworkPolicy.DenyByDefault {
+			if isolated(m, t, s.Namespace) {
 				objs = append(objs, callersNetworkPolicy(s))
 			}
 		}

@@ -14,7 +14,7 @@ import (
 
 // serviceObjects renders what every service gets, and for an exposed one
 // what puts it on the edge.
-func serviceObjects(mesh *spec.MeshSpec, s spec.Service, w waypoints) []Object {
+func serviceObjects(mesh *spec.MeshSpec, t *spec.Tenant, s spec.Service, w waypoints) []Object {
 	objs := []Object{destinationRule(s)}
 	if s.Ingress == nil {
 		return objs
@@ -25,8 +25,8 @@ func serviceObjects(mesh *spec.MeshSpec, s spec.Service, w waypoints) []Object {
 	} else {
 		objs = append(objs, istioIngress(mesh, s, gw)...)
 	}
-	if mesh.NetworkPolicy.DenyByDefault && !w[s.Namespace] {
-		// only through a deny-by-default: a NetworkPolicy that selects a
+	if isolated(mesh, t, s.Namespace) && !w[s.Namespace] {
+		// only where the pods are isolated: a NetworkPolicy that selects a
 		// pod isolates it, and would cut off everyone else (with a
 		// waypoint the gateway reaches the waypoint, not the pods)
 		objs = append(objs, allowFromIstioNamespace(mesh, s))

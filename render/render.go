@@ -69,7 +69,7 @@ func tenantObjects(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
 	objs = append(objs, access(m, t, w)...)
 	objs = append(objs, visibility(m, t, calls)...)
 	for _, s := range t.Spec.Services {
-		objs = append(objs, serviceObjects(m, s, w)...)
+		objs = append(objs, serviceObjects(m, t, s, w)...)
 	}
 	for _, e := range t.Spec.Egress {
 		objs = append(objs, egressObjects(m, e)...)

@@ -18,9 +18,9 @@ func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 		if mesh.NetworkPolicy.DenyByDefault {
 			objs = append(objs, networkPolicy(ns.Name, "deny-by-default", nil))
 		}
-		// wherever a NetworkPolicy isolates the pods (allow-same-namespace
-		// does too), ambient's own traffic must be admitted
-		if isAmbient(ns) && (mesh.NetworkPolicy.DenyByDefault || ns.AllowSameNamespace) {
+		// wherever a NetworkPolicy isolates the pods, ambient's own traffic
+		// must be admitted
+		if isAmbient(ns) && isolated(mesh, t, ns.Name) {
 			objs = append(objs, ambientNetworkPolicies(mesh, t, ns)...)
 		}
 		if ns.AllowSameNamespace {
@@ -28,6 +28,21 @@ func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 		}
 	}
 	return objs
+}
+
+// isolated tells whether NetworkPolicies select the namespace's pods, so
+// that each path to them needs its own: the Mesh's deny-by-default, or the
+// namespace's allow-same-namespace, which isolates them too.
+func isolated(m *spec.MeshSpec, t *spec.Tenant, ns string) bool {
+	if m.NetworkPolicy.DenyByDefault {
+		return true
+	}
+	for _, n := range t.Spec.Namespaces {
+		if n.Name == ns {
+			return n.AllowSameNamespace
+		}
+	}
+	return false
 }
 
 // networkPolicy renders an ingress policy for every pod of the namespace:
