@@ -20,25 +20,30 @@ import (
 // allowed path needs its own.
 func access(m *spec.MeshSpec, t *spec.Tenant, w waypoints) []Object {
 	var objs []Object
-	if m.Security.DenyByDefault {
-		for _, ns := range t.Spec.Namespaces {
+	for _, ns := range t.Spec.Namespaces {
+		if m.Security.DenyByDefault {
 			objs = append(objs, allowNothing(m, ns.Name))
 			if ns.AllowSameNamespace {
 				objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace", namespaceWide, sameNamespace(ns.Name)))
 			}
-			if w[ns.Name] {
-				objs = append(objs, waypointAccess(m, t, ns)...)
-			}
+		}
+		if w[ns.Name] && (m.Security.DenyByDefault || m.NetworkPolicy.DenyByDefault) {
+			objs = append(objs, waypointAccess(m, t, ns)...)
 		}
 	}
 	for _, s := range t.Spec.Services {
-		allowed := m.Security.DenyByDefault || len(s.Callers) > 0
+		// a waypoint's reach is wider than its services' NetworkPolicies:
+		// under the network's deny-by-default it holds their peers itself
+		allowed := m.Security.DenyByDefault || len(s.Callers) > 0 || w[s.Namespace] && m.NetworkPolicy.DenyByDefault
 		bind := w.binding(s)
 		if s.Ingress != nil && s.Authorization == nil && allowed {
 			objs = append(objs, ingressAllow(m, s, bind))
 		}
 		if len(s.Callers) > 0 {
-			objs = append(objs, callersAllow(m, s, bind))
+			// the own-namespace rule of a policy without denyByDefault is
+			// held at a waypoint only where the network admits it too
+			own := !m.Security.DenyByDefault && (!w[s.Namespace] || !m.NetworkPolicy.DenyByDefault || sameNamespaceAllowed(t, s.Namespace))
+			objs = append(objs, allowPolicy(m, s.Namespace, s.Name+"-callers", bind, callerRules(m, s, own)...))
 			if isolated(m, t, s.Namespace) {
 				objs = append(objs, callersNetworkPolicy(s))
 			}
@@ -123,18 +128,11 @@ func principal(m *spec.MeshSpec, ns, serviceAccount string) string {
 	return m.TrustDomain + "/ns/" + ns + "/sa/" + serviceAccount
 }
 
-// callersAllow admits the service's callers: their service accounts, or
-// their namespaces when they name none. Without denyByDefault the policy
-// also admits the service's own namespace, which could call it before the
-// workload had an ALLOW policy.
-func callersAllow(m *spec.MeshSpec, s spec.Service, bind binding) Object {
-	return allowPolicy(m, s.Namespace, s.Name+"-callers", bind, callerRules(m, s)...)
-}
-
 // callerRules admit the service's callers: their service accounts, or
-// their namespaces when they name none; and, without denyByDefault, the
-// service's own namespace.
-func callerRules(m *spec.MeshSpec, s spec.Service) []*security.Rule {
+// their namespaces when they name none; and, with own, the service's own
+// namespace, which could call it before the workload had an ALLOW policy
+// (the policy's part without denyByDefault).
+func callerRules(m *spec.MeshSpec, s spec.Service, own bool) []*security.Rule {
 	var rules []*security.Rule
 	for _, c := range s.Callers {
 		source := &security.Source{Namespaces: c.Namespaces}
@@ -148,10 +146,17 @@ func callerRules(m *spec.MeshSpec, s spec.Service) []*security.Rule {
 		}
 		rules = append(rules, &security.Rule{From: []*security.Rule_From{{Source: source}}})
 	}
-	if !m.Security.DenyByDefault {
+	if own {
 		rules = append(rules, sameNamespace(s.Namespace))
 	}
 	return rules
+}
+
+// sameNamespaceAllowed tells whether the tenant's namespace allows its
+// own workloads.
+func sameNamespaceAllowed(t *spec.Tenant, ns string) bool {
+	i := slices.IndexFunc(t.Spec.Namespaces, func(n spec.Namespace) bool { return n.Name == ns })
+	return i >= 0 && t.Spec.Namespaces[i].AllowSameNamespace
 }
 
 // callersNetworkPolicy admits the callers' namespaces to the service's pods

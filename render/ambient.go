@@ -121,15 +121,18 @@ func waypoint(t *spec.Tenant, ns spec.Namespace) Object {
 	}
 }
 
-// waypointAccess renders, for a namespace with a waypoint and the Mesh's
-// denyByDefault, what keeps its zero trust: the waypoint allows nothing no
-// policy bound to it admits, the pods admit the waypoint (ztunnel sees its
-// identity behind it), allowSameNamespace holds at the waypoint too, and
-// the namespace's own workloads reach their egress entries through it.
+// waypointAccess renders, for a namespace with a waypoint and either of the
+// Mesh's deny-by-defaults, what keeps the namespace closed: the waypoint
+// allows nothing no policy bound to it admits (with the network's
+// deny-by-default alone too: the waypoint is reached from more places than
+// each service's NetworkPolicies admit), the pods admit the waypoint
+// (ztunnel sees its identity behind it), allowSameNamespace holds at the
+// waypoint too, and the namespace's own workloads reach their egress
+// entries through it.
 func waypointAccess(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace) []Object {
-	objs := []Object{
-		allowPolicy(m, ns.Name, "allow-nothing-at-waypoint", targeting(waypointTarget())),
-		allowPolicy(m, ns.Name, "allow-waypoint", namespaceWide, waypointRule(m, ns.Name)),
+	objs := []Object{allowPolicy(m, ns.Name, "allow-nothing-at-waypoint", targeting(waypointTarget()))}
+	if m.Security.DenyByDefault {
+		objs = append(objs, allowPolicy(m, ns.Name, "allow-waypoint", namespaceWide, waypointRule(m, ns.Name)))
 	}
 	if ns.AllowSameNamespace {
 		objs = append(objs, allowPolicy(m, ns.Name, "allow-same-namespace-at-waypoint", targeting(waypointTarget()), sameNamespace(ns.Name)))
@@ -154,7 +157,10 @@ func waypointRule(m *spec.MeshSpec, ns string) *security.Rule {
 // where ztunnel reads these L4 rules. Without it a sidecar caller would be
 // denied (under denyByDefault) or pass every rule the waypoint holds.
 func ztunnelAllow(m *spec.MeshSpec, s spec.Service) Object {
-	rules := append([]*security.Rule{waypointRule(m, s.Namespace)}, callerRules(m, s)...)
+	rules := []*security.Rule{waypointRule(m, s.Namespace)}
+	if len(s.Callers) > 0 {
+		rules = append(rules, callerRules(m, s, !m.Security.DenyByDefault)...)
+	}
 	return allowPolicy(m, s.Namespace, fitName(s.Name+"-at-ztunnel", maxLabelValue), selecting(map[string]string{LabelApp: s.Name}), rules...)
 }
 

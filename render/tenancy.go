@@ -34,15 +34,7 @@ func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 // that each path to them needs its own: the Mesh's deny-by-default, or the
 // namespace's allow-same-namespace, which isolates them too.
 func isolated(m *spec.MeshSpec, t *spec.Tenant, ns string) bool {
-	if m.NetworkPolicy.DenyByDefault {
-		return true
-	}
-	for _, n := range t.Spec.Namespaces {
-		if n.Name == ns {
-			return n.AllowSameNamespace
-		}
-	}
-	return false
+	return m.NetworkPolicy.DenyByDefault || sameNamespaceAllowed(t, ns)
 }
 
 // networkPolicy renders an ingress policy for every pod of the namespace:

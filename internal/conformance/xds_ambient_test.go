@@ -86,11 +86,11 @@ func (a *ambientChecks) decide(s ServiceRef, identity string, src *unstructured.
 	for _, pod := range pods {
 		key := namespacedName(pod)
 		if a.ambient(pod.GetNamespace()) {
-			ok, err := a.z.Allows(pod, identity, uint32(s.Port))
+			ok, dryOK, err := a.z.Allows(pod, identity, uint32(s.Port))
 			if err != nil {
 				return nil, nil, err
 			}
-			authz[key] = ok
+			authz[key] = a.decided(ok, dryOK)
 			network[key] = src == nil || admitted(a.m.objs, src, pod, a.m.namespaces, []string{"15008"})
 			continue
 		}
@@ -102,10 +102,19 @@ func (a *ambientChecks) decide(s ServiceRef, identity string, src *unstructured.
 		if err != nil {
 			return nil, nil, err
 		}
-		authz[key] = d.Allowed && d.DryRunAllowed
+		authz[key] = a.decided(d.Allowed, d.DryRunAllowed)
 		network[key] = admitted(a.m.objs, src, pod, a.m.namespaces, ports)
 	}
 	return authz, network, nil
+}
+
+// decided is whether a decision admits, as the Mesh promises it: with its
+// dry run, the policies are judged as if enforced.
+func (a *ambientChecks) decided(allowed, dryRunAllowed bool) bool {
+	if a.m.paths.Promises.DryRun {
+		return dryRunAllowed
+	}
+	return allowed
 }
 
 func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
@@ -289,25 +298,41 @@ func (a *ambientChecks) closedProblems(c closedPair, checked map[string]int) []s
 				problems = append(problems, a.sourceLayer(c, layer, checked)...)
 				continue
 			}
-			if layer == "network" && c.from.Namespace == c.service.Namespace && a.egressFrom(c.service.Namespace) {
-				// the waypoint carries the namespace's egress too: its own
-				// Pods reach it, and its RBAC closes the service
-				checked["closed network: the waypoint carries the namespace's egress"]++
-				continue
-			}
 			checked["closed "+layer+" (ambient)"]++
+			req := a.request(c.from, *c.service, identity, true)
 			switch layer {
 			case "authorization":
-				d, err := w.AuthorizeAtWaypoint(c.service.Host(), uint32(c.service.Port), a.request(c.from, *c.service, identity, true))
+				d, err := w.AuthorizeAtWaypoint(c.service.Host(), uint32(c.service.Port), req)
 				switch {
 				case err != nil:
 					problems = append(problems, err.Error())
-				case d.Allowed && d.DryRunAllowed:
+				case a.decided(d.Allowed, d.DryRunAllowed):
 					problems = append(problems, fmt.Sprintf("the waypoint admits %s: %s", identity, d))
 				}
+				// nor may the caller skip the waypoint to the Pods' addresses
+				authz, _, err := a.decide(*c.service, identity, nil)
+				if err != nil {
+					return append(problems, err.Error())
+				}
+				for pod, allowed := range authz {
+					if allowed {
+						problems = append(problems, fmt.Sprintf("Pod %s admits %s past the waypoint", pod, identity))
+					}
+				}
 			case "network":
-				if admitted(a.m.objs, src, wp, a.m.namespaces, []string{"15008"}) {
-					problems = append(problems, fmt.Sprintf("NetworkPolicies of namespace %s admit Pod %s to the waypoint", c.service.Namespace, namespacedName(src)))
+				// the waypoint is reached from more places than the
+				// service's NetworkPolicies admit (its other services'
+				// callers, the namespace's egress): where L3 lets the
+				// source in, the waypoint must refuse it
+				if !admitted(a.m.objs, src, wp, a.m.namespaces, []string{"15008"}) {
+					continue
+				}
+				d, err := w.AuthorizeAtWaypoint(c.service.Host(), uint32(c.service.Port), req)
+				switch {
+				case err != nil:
+					problems = append(problems, err.Error())
+				case a.decided(d.Allowed, d.DryRunAllowed):
+					problems = append(problems, fmt.Sprintf("Pod %s reaches the waypoint, which admits %s: %s", namespacedName(src), identity, d))
 				}
 			}
 		}
@@ -346,11 +371,6 @@ func (a *ambientChecks) sourceLayer(c closedPair, layer string, checked map[stri
 	}
 	checked["closed "+layer]++
 	return a.m.closedProblems(closedPair{from: c.from, service: c.service, layers: []string{layer}})
-}
-
-// egressFrom tells whether egress entries leave from the namespace.
-func (a *ambientChecks) egressFrom(ns string) bool {
-	return slices.ContainsFunc(a.m.paths.Egress, func(e EgressRef) bool { return e.Namespace == ns })
 }
 
 // waypointOf returns the proxy and the Pod of a namespace's waypoint.

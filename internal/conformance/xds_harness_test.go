@@ -122,6 +122,13 @@ spec:
 		{"ambient: a sidecar caller that does not see its ambient callee", ambient, edit("Sidecar shop-web/default", func(o *unstructured.Unstructured) {
 			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{"hosts": []any{"./*", "istio-system/*"}}}, "spec", "egress")
 		}), "callers: namespace shop-web (service account web) -> service shop-api/orders: sidecar shop-web/web-0 does not route orders.shop-api.svc.cluster.local:8080 to a cluster"},
+		{"ambient: the network's deny-by-default without the waypoint's allow-nothing", "../../testdata/golden/ambient-network-deny-only/rendered", remove("AuthorizationPolicy shop/allow-nothing-at-waypoint"),
+			"not allowed: namespace shop (service account api) -> service shop/internal: Pod shop/api-0 reaches the waypoint, which admits"},
+		{"ambient: a ztunnel ALLOW that lets a caller skip the waypoint", ambient, edit("AuthorizationPolicy shop-api/orders-at-ztunnel", func(o *unstructured.Unstructured) {
+			rules, _, _ := unstructured.NestedSlice(o.Object, "spec", "rules")
+			rules = append(rules, map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{"shop-jobs"}}}}})
+			_ = unstructured.SetNestedSlice(o.Object, rules, "spec", "rules")
+		}), "not allowed: namespace shop-jobs (service account ledger) -> service shop-api/orders: Pod shop-api/orders-0 admits spiffe://cluster.local/ns/shop-jobs/sa/ledger past the waypoint"},
 		{"ambient: an ALLOW for every namespace at ztunnel", ambient, add(`apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: allow-all-namespaces, namespace: shop-jobs}

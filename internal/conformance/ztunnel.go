@@ -43,10 +43,19 @@ func (z *Ztunnel) Dropped() []string {
 
 // Allows decides, in ztunnel's semantics, whether the pod's ztunnel admits
 // a connection from identity (trust domain/ns/<namespace>/sa/<account>)
-// to port: a matching DENY policy denies; with any ALLOW policy applying,
-// one must match. A policy applies globally (the root namespace), to its
-// namespace, or to the pods its selector matches.
-func (z *Ztunnel) Allows(pod *unstructured.Unstructured, identity string, port uint32) (bool, error) {
+// to port, and whether it would with its dry-run policies enforced: a
+// matching DENY policy denies; with any ALLOW policy applying, one must
+// match. A policy applies globally (the root namespace), to its namespace,
+// or to the pods its selector matches.
+func (z *Ztunnel) Allows(pod *unstructured.Unstructured, identity string, port uint32) (allowed, dryRunAllowed bool, err error) {
+	if allowed, err = z.allows(pod, identity, port, false); err != nil {
+		return false, false, err
+	}
+	dryRunAllowed, err = z.allows(pod, identity, port, true)
+	return allowed, dryRunAllowed, err
+}
+
+func (z *Ztunnel) allows(pod *unstructured.Unstructured, identity string, port uint32, dryRun bool) (bool, error) {
 	ns, sa, ok := identityParts(identity)
 	if !ok {
 		return false, fmt.Errorf("identity %q is not <trust domain>/ns/<namespace>/sa/<account>", identity)
@@ -65,7 +74,7 @@ func (z *Ztunnel) Allows(pod *unstructured.Unstructured, identity string, port u
 				continue
 			}
 		}
-		if a.GetDryRun() {
+		if a.GetDryRun() && !dryRun {
 			continue
 		}
 		matched, err := policyMatches(a, identity, ns, sa, port)
