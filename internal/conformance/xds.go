@@ -84,6 +84,24 @@ func servesAmbient(objs []*unstructured.Unstructured) bool {
 	})
 }
 
+// pilotEnv is the value the IstioOperators give istiod's environment
+// variable ("" when none does).
+func pilotEnv(objs []*unstructured.Unstructured, name string) string {
+	for _, o := range objs {
+		if o.GetKind() != "IstioOperator" {
+			continue
+		}
+		env, _, _ := unstructured.NestedSlice(o.Object, "spec", "components", "pilot", "k8s", "env")
+		for _, e := range env {
+			if m := mapOf(e); m["name"] == name {
+				v, _ := m["value"].(string)
+				return v
+			}
+		}
+	}
+	return ""
+}
+
 // setFlag sets one of istiod's feature flags, and returns what restores it.
 func setFlag(flag *bool, v bool) func() {
 	old := *flag
@@ -177,6 +195,9 @@ func NewXDS(t test.Failer, objs []*unstructured.Unstructured, meshConfig string)
 		// as PILOT_ENABLE_AMBIENT=true, which the install then sets: the
 		// server builds its ambient index (ztunnel's configuration)
 		t.Cleanup(setFlag(&features.EnableAmbient, true))
+		if pilotEnv(objs, "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY") == "true" {
+			t.Cleanup(setFlag(&features.EnableWdsDryRunAuthzPol, true))
+		}
 	}
 	x.server = xdsfake.NewFakeDiscoveryServer(t, xdsfake.FakeOptions{
 		Configs:           parsed,

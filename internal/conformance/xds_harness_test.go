@@ -129,6 +129,10 @@ spec:
 			rules = append(rules, map[string]any{"from": []any{map[string]any{"source": map[string]any{"namespaces": []any{"shop-jobs"}}}}})
 			_ = unstructured.SetNestedSlice(o.Object, rules, "spec", "rules")
 		}), "not allowed: namespace shop-jobs (service account ledger) -> service shop-api/orders: Pod shop-api/orders-0 admits spiffe://cluster.local/ns/shop-jobs/sa/ledger past the waypoint"},
+		{"ambient in dry run without ztunnel's dry-run policies", "../../testdata/golden/ambient-dry-run/rendered", edit("IstioOperator istio-system/installed-state-1-31-0", func(o *unstructured.Unstructured) {
+			env, _, _ := unstructured.NestedSlice(o.Object, "spec", "components", "pilot", "k8s", "env")
+			_ = unstructured.SetNestedSlice(o.Object, env[:len(env)-1], "spec", "components", "pilot", "k8s", "env")
+		}), "not allowed: namespace shop-jobs (service account ledger) -> service shop/web: Pod shop/web-0 admits spiffe://cluster.local/ns/shop-jobs/sa/ledger past the waypoint"},
 		{"ambient: an ALLOW for every namespace at ztunnel", ambient, add(`apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: allow-all-namespaces, namespace: shop-jobs}
