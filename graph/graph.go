@@ -259,6 +259,9 @@ func (b *builder) namespace(t *schema.Tenant, ns string) string {
 		if n.Name != ns || n.Revision == "" {
 			continue
 		}
+		if n.Dataplane == schema.DataplaneAmbient {
+			label += ", ambient" // its revision is its waypoint's
+		}
 		label += ", revision " + n.Revision
 		if rev, ok := b.mesh.ControlPlane.Tags[n.Revision]; ok {
 			label += " (" + rev + ")"
@@ -285,6 +288,9 @@ func (b *builder) clients() string {
 
 func (b *builder) gateway(kind NodeKind, gw schema.Gateway) string {
 	label := gw.Namespace + "/" + gw.Name
+	if gw.API == schema.GatewayAPIKubernetes {
+		label += ", Gateway API"
+	}
 	var group string
 	if kind == NodeEgressGateway {
 		group = b.group(GroupEgressGateways, "", "egress gateways", "")
