@@ -61,12 +61,17 @@ type ID struct {
 }
 
 // String is "Kind namespace/name", or "Kind name" for a cluster-scoped
-// object.
+// object; a Gateway API Gateway is a "Gateway (Gateway API)", so that it
+// reads apart from an Istio Gateway.
 func (id ID) String() string {
-	if id.Namespace == "" {
-		return id.Kind + " " + id.Name
+	kind := id.Kind
+	if id.Group == "gateway.networking.k8s.io" && kind == "Gateway" {
+		kind = "Gateway (Gateway API)"
 	}
-	return id.Kind + " " + id.Namespace + "/" + id.Name
+	if id.Namespace == "" {
+		return kind + " " + id.Name
+	}
+	return kind + " " + id.Namespace + "/" + id.Name
 }
 
 func compareIDs(a, b ID) int {
