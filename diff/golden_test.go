@@ -101,27 +101,7 @@ func TestCanaryUpgrade(t *testing.T) {
 func TestGatewayAPIMigration(t *testing.T) {
 	example := filepath.Join("..", "examples", "gateway-api")
 	fromSpecs := compareSteps(t, example)
-	got := text(t, fromSpecs)
-	golden := filepath.Join("testdata", "gateway-api-migration.txt")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./diff -run TestGatewayAPIMigration -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s is stale (review, then go test ./diff -run TestGatewayAPIMigration -update); got:\n%s", golden, got)
-	}
-	readme, err := os.ReadFile(filepath.Join(example, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(readme, want) {
-		t.Errorf("examples/gateway-api/README.md does not show %s verbatim", golden)
-	}
+	shownInREADME(t, example, "gateway-api-migration.txt", text(t, fromSpecs))
 
 	changes := map[string]bool{}
 	for _, sd := range fromSpecs.Sources {
@@ -169,7 +149,18 @@ func compareSteps(t *testing.T, example string) Result {
 func TestAmbientMove(t *testing.T) {
 	example := filepath.Join("..", "examples", "ambient")
 	got := text(t, compareSteps(t, example))
-	golden := filepath.Join("testdata", "ambient-move.txt")
+	shownInREADME(t, example, "ambient-move.txt", got)
+	if strings.Contains(got, "shop-web") {
+		t.Errorf("the move touches shop-web, which stays on sidecars:\n%s", got)
+	}
+}
+
+// shownInREADME checks a diff's text against its reviewed golden
+// (testdata/<name>, rewritten with -update) and that the example's README
+// shows it verbatim.
+func shownInREADME(t *testing.T, example, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -177,19 +168,16 @@ func TestAmbientMove(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./diff -run TestAmbientMove -update)", err)
+		t.Fatalf("%v (run go test ./diff -run %s -update)", err, t.Name())
 	}
 	if got != string(want) {
-		t.Errorf("%s is stale (review, then go test ./diff -run TestAmbientMove -update); got:\n%s", golden, got)
+		t.Errorf("%s is stale (review, then go test ./diff -run %s -update); got:\n%s", golden, t.Name(), got)
 	}
 	readme, err := os.ReadFile(filepath.Join(example, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(readme, want) {
-		t.Errorf("examples/ambient/README.md does not show %s verbatim", golden)
-	}
-	if strings.Contains(got, "shop-web") {
-		t.Errorf("the move touches shop-web, which stays on sidecars:\n%s", got)
+		t.Errorf("%s does not show %s verbatim", filepath.Join(example, "README.md"), golden)
 	}
 }

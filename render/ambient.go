@@ -25,7 +25,8 @@ import (
 //     identity, so the namespace admits it, and the waypoint itself denies
 //     all that no policy bound to it admits;
 //   - ingress gateways skip waypoints unless the namespace says
-//     istio.io/ingress-use-waypoint;
+//     istio.io/ingress-use-waypoint, and sidecars always skip them (istiod
+//     sends only routers there): their callers' L4 rules stay at ztunnel;
 //   - the CNI enrolls a namespace labelled istio.io/dataplane-mode, and the
 //     injection webhook still injects sidecars where istio.io/rev is set:
 //     an ambient namespace has no revision label; its waypoint has;
@@ -85,10 +86,10 @@ func hasWaypoint(t *spec.Tenant, ns spec.Namespace) bool {
 // namespaceLabels are a tenant namespace's labels: the revision that
 // injects its sidecars, or the ambient data plane (and its waypoint, which
 // ingress gateways use too).
-func namespaceLabels(t *spec.Tenant, ns spec.Namespace) map[string]string {
+func namespaceLabels(t *spec.Tenant, ns spec.Namespace, waypoint bool) map[string]string {
 	labels := map[string]string{LabelTenant: t.Metadata.Name}
 	switch {
-	case hasWaypoint(t, ns):
+	case waypoint:
 		labels[LabelUseWaypoint] = waypointName
 		labels[LabelIngressUseWaypoint] = "true"
 		fallthrough
@@ -200,9 +201,9 @@ func serviceTarget(s spec.Service) []*istiotype.PolicyTargetReference {
 // ambientNetworkPolicies admit, through a deny-by-default namespace, the
 // kubelet's probes of ambient pods and the waypoint's HBONE hops: from the
 // peers of the namespace's services to the waypoint, and from it to the pods.
-func ambientNetworkPolicies(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace) []Object {
+func ambientNetworkPolicies(m *spec.MeshSpec, t *spec.Tenant, ns spec.Namespace, waypoint bool) []Object {
 	objs := []Object{networkPolicy(ns.Name, "allow-kubelet-probes", []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: probeSource}}})}
-	if !hasWaypoint(t, ns) {
+	if !waypoint {
 		return objs
 	}
 	waypointPods := &metav1.LabelSelector{MatchLabels: map[string]string{labelGatewayName: waypointName}}

@@ -63,7 +63,7 @@ func meshObjects(mesh *spec.Mesh, ambient bool) []Object {
 // tenantObjects are the objects one team's Tenant renders.
 func tenantObjects(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
 	w := waypointsOf(t)
-	objs := tenancy(m, t)
+	objs := tenancy(m, t, w)
 	objs = append(objs, tenantEdgeBinding(m, t)...)
 	objs = append(objs, tenantIssuers(m, t)...)
 	objs = append(objs, access(m, t, w)...)

@@ -8,11 +8,11 @@ import (
 )
 
 // tenancy renders a tenant's namespaces and their network isolation.
-func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
+func tenancy(mesh *spec.MeshSpec, t *spec.Tenant, w waypoints) []Object {
 	var objs []Object
 	for _, ns := range t.Spec.Namespaces {
-		objs = append(objs, namespace(ns.Name, namespaceLabels(t, ns)))
-		if hasWaypoint(t, ns) {
+		objs = append(objs, namespace(ns.Name, namespaceLabels(t, ns, w[ns.Name])))
+		if w[ns.Name] {
 			objs = append(objs, waypoint(t, ns))
 		}
 		if mesh.NetworkPolicy.DenyByDefault {
@@ -21,7 +21,7 @@ func tenancy(mesh *spec.MeshSpec, t *spec.Tenant) []Object {
 		// wherever a NetworkPolicy isolates the pods, ambient's own traffic
 		// must be admitted
 		if isAmbient(ns) && isolated(mesh, t, ns.Name) {
-			objs = append(objs, ambientNetworkPolicies(mesh, t, ns)...)
+			objs = append(objs, ambientNetworkPolicies(mesh, t, ns, w[ns.Name])...)
 		}
 		if ns.AllowSameNamespace {
 			objs = append(objs, networkPolicy(ns.Name, "allow-same-namespace", []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}))

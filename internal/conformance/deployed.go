@@ -22,7 +22,6 @@ import (
 	"istio.io/istio/pkg/kube/kclient/clienttest"
 	"istio.io/istio/pkg/revisions"
 	"istio.io/istio/pkg/test"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
@@ -51,21 +50,7 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 	injectors := map[string]*unstructured.Unstructured{}
 	revisions := map[string]string{} // a revision or tag -> the revision
 	for _, o := range objs {
-		var obj runtime.Object
 		switch gk := o.GroupVersionKind().GroupKind(); {
-		case gk.Group == gwapi.GroupName && gk.Kind == "Gateway":
-			gw := &gwapi.Gateway{}
-			obj = gw
-			gateways = append(gateways, gw)
-		case gk.Group == gwapi.GroupName && gk.Kind == "ListenerSet":
-			obj = &gwapi.ListenerSet{}
-		case gk.Group == "" && gk.Kind == "Namespace":
-			obj = &corev1.Namespace{}
-		case gk.Group == "" && gk.Kind == "ConfigMap":
-			if strings.HasPrefix(o.GetName(), "istio-sidecar-injector") {
-				injectors[o.GetName()] = o
-			}
-			obj = &corev1.ConfigMap{}
 		case gk.Kind == "IstioOperator":
 			rev, _, _ := unstructured.NestedString(o.Object, "spec", "revision")
 			tags, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "values", "revisionTags")
@@ -73,11 +58,19 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 				revisions[name] = rev
 			}
 			continue
+		case gk.Group == "" && gk.Kind == "ConfigMap" && strings.HasPrefix(o.GetName(), "istio-sidecar-injector"):
+			injectors[o.GetName()] = o
+		case gk.Group == gwapi.GroupName && (gk.Kind == "Gateway" || gk.Kind == "ListenerSet"),
+			gk.Group == "" && (gk.Kind == "Namespace" || gk.Kind == "ConfigMap"):
 		default:
 			continue
 		}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, obj); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
+		obj, err := typedObject(o)
+		if err != nil {
+			return nil, err
+		}
+		if gw, ok := obj.(*gwapi.Gateway); ok {
+			gateways = append(gateways, gw)
 		}
 		typed = append(typed, obj)
 	}

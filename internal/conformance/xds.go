@@ -246,26 +246,31 @@ func trackedClient(objects ...runtime.Object) kubelib.Client {
 	return c
 }
 
-// typedObject converts a Namespace, ServiceAccount, Service, Pod or
-// EndpointSlice to its k8s.io/api type, as the fake client holds them.
+// typedKinds are the kinds the fake Kubernetes client holds, with their
+// k8s.io/api, Istio or Gateway API types.
+var typedKinds = map[string]func() runtime.Object{
+	"Namespace":           func() runtime.Object { return &corev1.Namespace{} },
+	"ServiceAccount":      func() runtime.Object { return &corev1.ServiceAccount{} },
+	"Secret":              func() runtime.Object { return &corev1.Secret{} },
+	"ConfigMap":           func() runtime.Object { return &corev1.ConfigMap{} },
+	"Service":             func() runtime.Object { return &corev1.Service{} },
+	"Pod":                 func() runtime.Object { return &corev1.Pod{} },
+	"EndpointSlice":       func() runtime.Object { return &discoveryv1.EndpointSlice{} },
+	"Gateway":             func() runtime.Object { return &gwapi.Gateway{} },
+	"ListenerSet":         func() runtime.Object { return &gwapi.ListenerSet{} },
+	"HTTPRoute":           func() runtime.Object { return &gwapi.HTTPRoute{} },
+	"ServiceEntry":        func() runtime.Object { return &istionetworkingv1.ServiceEntry{} },
+	"AuthorizationPolicy": func() runtime.Object { return &istiosecurityv1.AuthorizationPolicy{} },
+	"PeerAuthentication":  func() runtime.Object { return &istiosecurityv1.PeerAuthentication{} },
+}
+
+// typedObject converts an object to its type, as the fake client holds it.
 func typedObject(o *unstructured.Unstructured) (runtime.Object, error) {
-	var typed runtime.Object
-	switch o.GetKind() {
-	case "Namespace":
-		typed = &corev1.Namespace{}
-	case "ServiceAccount":
-		typed = &corev1.ServiceAccount{}
-	case "Secret":
-		typed = &corev1.Secret{}
-	case "Service":
-		typed = &corev1.Service{}
-	case "Pod":
-		typed = &corev1.Pod{}
-	case "EndpointSlice":
-		typed = &discoveryv1.EndpointSlice{}
-	default:
-		return nil, fmt.Errorf("%s %s: not a kind of the registry", o.GetKind(), namespacedName(o))
+	newTyped, ok := typedKinds[o.GetKind()]
+	if !ok {
+		return nil, fmt.Errorf("%s %s: a kind the tests do not give the fake Kubernetes client", o.GetKind(), namespacedName(o))
 	}
+	typed := newTyped()
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, typed); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
 	}
@@ -282,36 +287,19 @@ var kubeConfigResources = map[string]schema.GroupVersionResource{
 // kubeConfigObject converts an object istiod's Kubernetes-fed controllers
 // read to its type, as the fake client's clientsets hold them.
 func kubeConfigObject(o *unstructured.Unstructured) (runtime.Object, error) {
-	var typed runtime.Object
-	switch o.GetKind() {
-	case "Gateway":
+	if o.GetKind() == "Gateway" {
 		// the one istiod here serves every revision (as it does the
 		// sidecars); which istiod takes a Gateway is DeployedGateways' check
 		o = o.DeepCopy()
 		labels := o.GetLabels()
 		delete(labels, "istio.io/rev")
 		o.SetLabels(labels)
-		typed = &gwapi.Gateway{}
-	case "ListenerSet":
-		typed = &gwapi.ListenerSet{}
-	case "HTTPRoute":
-		typed = &gwapi.HTTPRoute{}
-	case "ServiceEntry":
-		typed = &istionetworkingv1.ServiceEntry{}
-	case "AuthorizationPolicy":
-		typed = &istiosecurityv1.AuthorizationPolicy{}
-	case "PeerAuthentication":
-		typed = &istiosecurityv1.PeerAuthentication{}
-	default:
-		return nil, fmt.Errorf("%s %s: a kind the tests do not read from Kubernetes", o.GetKind(), namespacedName(o))
 	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, typed); err != nil {
-		return nil, fmt.Errorf("%s %s: %w", o.GetKind(), namespacedName(o), err)
-	}
+	typed, err := typedObject(o)
 	if gw, ok := typed.(*gwapi.Gateway); ok {
 		gw.Status.Addresses = []gwapi.GatewayStatusAddress{deployedAddress(gw)}
 	}
-	return typed, nil
+	return typed, err
 }
 
 // deployedAddress is the address istiod writes into the status of a

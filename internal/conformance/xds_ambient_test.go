@@ -194,9 +194,8 @@ func (a *ambientChecks) openProblems(p Path, checked map[string]int) []string {
 }
 
 // gatewayProblems checks the ingress gateway's half of a path to an ambient
-// service as for any other: it admits the client (and, requiring JWT, not
-// without a token), presents the host's certificate, and routes the
-// request to the service's clusters.
+// service as for any other: it admits the client, presents the host's
+// certificate, and routes the request to the service's clusters.
 func (a *ambientChecks) gatewayProblems(p Path) []string {
 	g, _ := findGatewayRef(a.m.paths.IngressGateways, p.From.Gateway)
 	gw, err := a.m.gateway(g)
@@ -204,49 +203,29 @@ func (a *ambientChecks) gatewayProblems(p Path) []string {
 		return []string{err.Error()}
 	}
 	req := a.m.ingressRequest(*p.Service, true)
-	var problems []string
-	if d, err := gw.Authorize(req); err != nil {
-		problems = append(problems, err.Error())
-	} else if !d.Allowed || !d.DryRunAllowed {
-		problems = append(problems, fmt.Sprintf("the gateway denies the client: %s", d))
-	}
-	if g.RequireJWT {
-		anonymous := req
-		anonymous.Claims = nil
-		if d, err := gw.Authorize(anonymous); err == nil && d.Allowed {
-			problems = append(problems, fmt.Sprintf("the gateway requires JWT, yet admits a request without a token: %s", d))
-		}
-	}
-	problems = append(problems, a.m.certificateProblems(gw, req, g)...)
-	route, err := gw.Route(req)
-	if err != nil {
-		return append(problems, err.Error())
-	}
-	if !route.Open() {
-		return append(problems, fmt.Sprintf("%s does not route %s to a cluster: %s", gw, req.Host, route))
-	}
-	for _, c := range route.Clusters {
-		if clusterHost(c) != p.Service.Host() {
-			problems = append(problems, fmt.Sprintf("%s routes %s to cluster %s, not one of %s", gw, req.Host, c, p.Service.Host()))
-		}
-	}
-	return problems
+	return append(a.m.gatewayAdmitsProblems(gw, g, req), routeProblems(gw, req, p.Service.Host())...)
 }
 
 // sidecarRouteProblems checks that a sidecar caller routes to the ambient
 // service's clusters (which carry it over HBONE, to the waypoint or the Pods).
 func (a *ambientChecks) sidecarRouteProblems(from *Proxy, s ServiceRef) []string {
-	route, err := from.Route(Request{Host: s.Host(), Port: uint32(s.Port)})
+	return routeProblems(from, Request{Host: s.Host(), Port: uint32(s.Port)}, s.Host())
+}
+
+// routeProblems checks that the proxy routes the request to clusters of
+// the host only.
+func routeProblems(from *Proxy, req Request, host string) []string {
+	route, err := from.Route(req)
 	if err != nil {
 		return []string{err.Error()}
 	}
 	if !route.Open() {
-		return []string{fmt.Sprintf("%s does not route %s:%d to a cluster: %s", from, s.Host(), s.Port, route)}
+		return []string{fmt.Sprintf("%s does not route %s:%d to a cluster: %s", from, req.Host, req.Port, route)}
 	}
 	var problems []string
 	for _, c := range route.Clusters {
-		if clusterHost(c) != s.Host() {
-			problems = append(problems, fmt.Sprintf("%s routes %s to cluster %s", from, s.Host(), c))
+		if clusterHost(c) != host {
+			problems = append(problems, fmt.Sprintf("%s routes %s to cluster %s, not one of %s", from, req.Host, c, host))
 		}
 	}
 	return problems

@@ -347,22 +347,7 @@ func (m *meshUnderTest) openProblems(p Path) []string {
 			return []string{err.Error()}
 		}
 		req := m.ingressRequest(*p.Service, true)
-		var problems []string
-		if d, err := from.Authorize(req); err != nil {
-			problems = append(problems, err.Error())
-		} else if !d.Allowed || !d.DryRunAllowed {
-			problems = append(problems, fmt.Sprintf("the gateway denies the client: %s", d))
-		}
-		if gw.RequireJWT {
-			anonymous := req
-			anonymous.Claims = nil
-			if d, err := from.Authorize(anonymous); err != nil {
-				problems = append(problems, err.Error())
-			} else if d.Allowed {
-				problems = append(problems, fmt.Sprintf("the gateway requires JWT, yet admits a request without a token: %s", d))
-			}
-		}
-		problems = append(problems, m.certificateProblems(from, req, gw)...)
+		problems := m.gatewayAdmitsProblems(from, gw, req)
 		problems = append(problems, m.serviceHopProblems(from, req, *p.Service, from.Identity)...)
 		if len(p.Service.Claims) > 0 {
 			problems = append(problems, m.claimsEnforcedProblems(from, *p.Service)...)
@@ -439,6 +424,28 @@ func certificateHosts(b64 string) ([]string, error) {
 		return nil, err
 	}
 	return c.DNSNames, nil
+}
+
+// gatewayAdmitsProblems checks the ingress gateway's side of a client's
+// request: it admits the client (and, requiring JWT, not without a token)
+// and presents the host's certificate.
+func (m *meshUnderTest) gatewayAdmitsProblems(gw *Proxy, g GatewayRef, req Request) []string {
+	var problems []string
+	if d, err := gw.Authorize(req); err != nil {
+		problems = append(problems, err.Error())
+	} else if !d.Allowed || !d.DryRunAllowed {
+		problems = append(problems, fmt.Sprintf("the gateway denies the client: %s", d))
+	}
+	if g.RequireJWT {
+		anonymous := req
+		anonymous.Claims = nil
+		if d, err := gw.Authorize(anonymous); err != nil {
+			problems = append(problems, err.Error())
+		} else if d.Allowed {
+			problems = append(problems, fmt.Sprintf("the gateway requires JWT, yet admits a request without a token: %s", d))
+		}
+	}
+	return append(problems, m.certificateProblems(gw, req, g)...)
 }
 
 // serviceHopProblems checks that from routes req to the service's Pods only
