@@ -143,7 +143,7 @@ func deployGateways(t test.Failer, typed []runtime.Object, gateways []*gwapi.Gat
 
 	// every Gateway gets its objects under the name its class gives them;
 	// an HPA only where its options ask for one
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(deployTimeout)
 	for _, gw := range gateways {
 		class := gatewaycommon.ClassInfos[gatewaycommon.BuiltinGatewayClasses[gw.Spec.GatewayClassName]]
 		name := gatewaycommon.GetDefaultName(gw.Name, &gw.Spec, class.DisableNameSuffix)
@@ -175,6 +175,10 @@ func deployGateways(t test.Failer, typed []runtime.Object, gateways []*gwapi.Gat
 	}
 	return out, nil
 }
+
+// deployTimeout is how long DeployedGateways waits for the controller:
+// it applies a Gateway's objects in milliseconds, or never.
+var deployTimeout = 30 * time.Second
 
 // servesWaypoints makes istiod's Gateway code here know the istio-waypoint
 // class, as PILOT_ENABLE_AMBIENT=true (which an IstioOperator with ambient

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -76,5 +78,37 @@ func TestDeployedGatewaysTakeTheMeshOptions(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the public gateway's istio-proxy container does not request the Mesh's 500m CPU")
+	}
+}
+
+// TestDeployedGatewaysRefuseBrokenOptions: options istiod's deployment
+// controller cannot apply (a key it does not know) leave the Gateway
+// undeployed, which DeployedGateways reports.
+func TestDeployedGatewaysRefuseBrokenOptions(t *testing.T) {
+	bin := istioctl(t)
+	const tree = "../../examples/gateway-api/after/rendered"
+	rendered, err := ReadTree(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := objects(rendered)
+	for _, f := range generatedManifests(t, bin, tree) {
+		objs = append(objs, installed(f.manifest)...)
+	}
+	for i, o := range objs {
+		if o.GetKind() == "ConfigMap" && o.GetName() == "public-options" {
+			broken := o.DeepCopy()
+			hpa, _, _ := unstructured.NestedString(broken.Object, "data", "horizontalPodAutoscaler")
+			unstructured.RemoveNestedField(broken.Object, "data", "horizontalPodAutoscaler")
+			_ = unstructured.SetNestedField(broken.Object, hpa, "data", "hpa")
+			objs[i] = broken
+		}
+	}
+	old := deployTimeout
+	deployTimeout = 3 * time.Second
+	defer func() { deployTimeout = old }()
+	_, err = DeployedGateways(t, objs, meshConfig(t, bin, tree))
+	if err == nil || !strings.Contains(err.Error(), "gateway istio-ingress/public: istiod's deployment controller applied no") {
+		t.Fatalf("got %v, want the public gateway reported undeployed", err)
 	}
 }

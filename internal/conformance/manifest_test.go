@@ -481,3 +481,41 @@ func setImage(u *unstructured.Unstructured, image string) {
 	containers[0].(map[string]any)["image"] = image
 	_ = unstructured.SetNestedSlice(u.Object, containers, "spec", "template", "spec", "containers")
 }
+
+// TestAmbientManifestProblemsCatchMismatches: ambientProblems fails on what
+// an ambient install would lack, from the ambient example's IstioOperator
+// as istioctl generates it.
+func TestAmbientManifestProblemsCatchMismatches(t *testing.T) {
+	bin := istioctl(t)
+	base := generatedManifest(t, bin, "../../examples/ambient/after/rendered/mesh/platform/istio-system/istiooperator-installed-state-1-31-0.yaml")
+	if p := ambientProblems(base); len(p) > 0 {
+		t.Fatalf("unmutated manifest: %v", p)
+	}
+	cases := []struct {
+		name   string
+		mutate func(m []Doc) []Doc
+		want   string
+	}{
+		{"ztunnel missing", func(m []Doc) []Doc { return without(m, "DaemonSet", "ztunnel") }, "ztunnel DaemonSet installed false, enabled true"},
+		{"CNI not in ambient mode", func(m []Doc) []Doc {
+			_ = unstructured.SetNestedField(objectOf(m, "ConfigMap", "istio-cni-config").Object, "false", "data", "AMBIENT_ENABLED")
+			return m
+		}, "AMBIENT_ENABLED: true"},
+		{"istiod without ambient", func(m []Doc) []Doc {
+			istiod := objectOf(m, "Deployment", "istiod-1-31-0")
+			containers, _, _ := unstructured.NestedSlice(istiod.Object, "spec", "template", "spec", "containers")
+			delete(mapOf(containers[0]), "env")
+			_ = unstructured.SetNestedSlice(istiod.Object, containers, "spec", "template", "spec", "containers")
+			return m
+		}, "istiod runs without PILOT_ENABLE_AMBIENT=true"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := base
+			f.manifest = c.mutate(copyDocs(base.manifest))
+			if problems := strings.Join(ambientProblems(f), "\n"); !strings.Contains(problems, c.want) {
+				t.Fatalf("problems %q do not contain %q", problems, c.want)
+			}
+		})
+	}
+}
