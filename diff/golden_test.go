@@ -3,6 +3,7 @@ package diff
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -179,5 +180,46 @@ func shownInREADME(t *testing.T, example, name, got string) {
 	}
 	if !bytes.Contains(readme, want) {
 		t.Errorf("%s does not show %s verbatim", filepath.Join(example, "README.md"), golden)
+	}
+}
+
+// TestCanaryUpgradeWithFlux compares the two steps of the canary upgrade
+// installed by Flux: the promotion is as small as with istioctl, one
+// intended change per line. The old istiod's release and chart source go;
+// the releases installed once per cluster (CNI, gateways) move to the new
+// revision and its chart version, as does the CRDs' chart; the new istiod
+// takes the stable tag. The base release's values name the tag, so they do
+// not change. The README shows the text form, testdata/canary-upgrade-flux.txt.
+func TestCanaryUpgradeWithFlux(t *testing.T) {
+	example := filepath.Join("..", "examples", "canary-upgrade-flux")
+	fromSpecs := compareSteps(t, example)
+	shownInREADME(t, example, "canary-upgrade-flux.txt", text(t, fromSpecs))
+
+	changes := map[string]bool{}
+	for _, sd := range fromSpecs.Sources {
+		for _, d := range sd.Objects {
+			for _, f := range d.Fields {
+				changes[fmt.Sprintf("%s %s %s: %v → %v", sd.Source, d.Change, d.ID, f.Path, f.New)] = true
+			}
+			if len(d.Fields) == 0 {
+				changes[fmt.Sprintf("%s %s %s", sd.Source, d.Change, d.ID)] = true
+			}
+		}
+	}
+	want := map[string]bool{
+		"Mesh/platform removed HelmRelease istio-system/istiod-1-30-2":                                                true,
+		"Mesh/platform removed OCIRepository istio-system/istiod-1-30-2":                                              true,
+		"Mesh/platform changed HelmRelease istio-system/istiod-1-31-0: spec.values.revisionTags[0] → stable":          true,
+		"Mesh/platform changed HelmRelease istio-system/istio-cni: spec.values.global.tag → 1.31.0":                   true,
+		"Mesh/platform changed HelmRelease istio-system/istio-cni: spec.values.revision → 1-31-0":                     true,
+		"Mesh/platform changed HelmRelease istio-system/istio-ingressgateway: spec.dependsOn[0].name → istiod-1-31-0": true,
+		"Mesh/platform changed HelmRelease istio-system/istio-ingressgateway: spec.values.revision → 1-31-0":          true,
+		"Mesh/platform changed OCIRepository istio-system/istio-base: spec.ref.tag → 1.31.0":                          true,
+		"Mesh/platform changed OCIRepository istio-system/istio-cni: spec.ref.tag → 1.31.0":                           true,
+		"Mesh/platform changed OCIRepository istio-system/istio-ingressgateway: spec.ref.tag → 1.31.0":                true,
+		`Tenant/sleep changed Namespace sleep: metadata.labels["istio.io/rev"] → stable`:                              true,
+	}
+	if !reflect.DeepEqual(changes, want) {
+		t.Errorf("changes:\n%v\nwant:\n%v", changes, want)
 	}
 }

@@ -27,6 +27,12 @@ func install(mesh *spec.Mesh, ambient bool) []Object {
 	m := &mesh.Spec
 	objs := controlPlaneNamespaces(m)
 	objs = append(objs, cniPodSecurityPolicy(m)...)
+	switch m.ControlPlane.Install {
+	case spec.InstallFlux:
+		return append(objs, fluxInstall(m, chartReleases(m, ambient))...)
+	case spec.InstallArgoCD:
+		return append(objs, argoCDInstall(m, chartReleases(m, ambient))...)
+	}
 	for _, rev := range m.ControlPlane.Revisions {
 		objs = append(objs, istioOperator(m, rev, ambient))
 	}
@@ -85,7 +91,7 @@ func podSecurityAdmission(m *spec.MeshSpec) bool {
 // on the profile the Mesh chose).
 func istioOperator(m *spec.MeshSpec, rev spec.Revision, ambient bool) Object {
 	cp := m.ControlPlane
-	owner := resolveRevision(cp, cp.GatewayRevision) == rev.Name
+	owner := ownerRevision(cp).Name == rev.Name
 	meta := objectMeta(cp.Namespace, "installed-state-"+rev.Name)
 	meta.Annotations = map[string]string{AnnotationLocalConfig: "true"}
 	op := &iop.IstioOperator{
@@ -106,7 +112,7 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision, ambient bool) Object {
 				Pilot: &iop.ComponentSpec{
 					Enabled: boolValue(true),
 					Kubernetes: &iop.KubernetesResources{
-						Env:       pilotEnv(m),
+						Env:       pilotEnv(m, ambient),
 						Resources: pilotResources(cp),
 						Strategy:  rollingStrategy(),
 					},
@@ -118,16 +124,21 @@ func istioOperator(m *spec.MeshSpec, rev spec.Revision, ambient bool) Object {
 		},
 	}
 	if ambient {
-		c := op.Spec.Components
-		c.Ztunnel = &iop.ComponentSpec{Enabled: boolValue(owner)}
-		c.Pilot.Kubernetes.Env = append(c.Pilot.Kubernetes.Env, &corev1.EnvVar{Name: "PILOT_ENABLE_AMBIENT", Value: "true"})
-		if m.Security.DryRun {
-			// else istiod drops dry-run policies for ztunnel, which then
-			// neither enforces nor logs them
-			c.Pilot.Kubernetes.Env = append(c.Pilot.Kubernetes.Env, &corev1.EnvVar{Name: "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", Value: "true"})
-		}
+		op.Spec.Components.Ztunnel = &iop.ComponentSpec{Enabled: boolValue(owner)}
 	}
 	return op
+}
+
+// ownerRevision is the revision that installs what exists once per cluster
+// (gateways, CNI, ztunnel): the one gatewayRevision names or tags.
+func ownerRevision(cp spec.ControlPlane) spec.Revision {
+	name := resolveRevision(cp, cp.GatewayRevision)
+	for _, rev := range cp.Revisions {
+		if rev.Name == name {
+			return rev
+		}
+	}
+	return cp.Revisions[0] // unreachable: validation resolves gatewayRevision
 }
 
 // resolveRevision maps a tag to its revision; a revision name maps to itself.
@@ -163,6 +174,12 @@ func meshConfig(m *spec.MeshSpec, ambient bool) json.RawMessage {
 // values are the Helm values of the revision's charts that the IstioOperator
 // API has no field for.
 func values(m *spec.MeshSpec, rev spec.Revision, ambient bool) json.RawMessage {
+	return withTraceSampling(protoJSON(revisionValues(m, rev, ambient)), m.ControlPlane)
+}
+
+// revisionValues are the chart values an IstioOperator of the revision sets
+// under spec.values; the Helm releases start from them too.
+func revisionValues(m *spec.MeshSpec, rev spec.Revision, ambient bool) *iop.Values {
 	cp := m.ControlPlane
 	v := &iop.Values{
 		Global: &iop.GlobalConfig{IstioNamespace: cp.Namespace},
@@ -179,25 +196,43 @@ func values(m *spec.MeshSpec, rev spec.Revision, ambient bool) json.RawMessage {
 			v.RevisionTags = append(v.RevisionTags, tag)
 		}
 	}
-	raw := protoJSON(v)
-	if cp.Pilot != nil && cp.Pilot.TraceSampling != nil {
-		// set explicitly: a zero would vanish from proto JSON and leave the
-		// chart's default of 1%
-		pilot := map[string]any{}
-		_ = json.Unmarshal(fieldOf(raw, "pilot"), &pilot)
-		pilot["traceSampling"] = *cp.Pilot.TraceSampling
-		raw = withField(raw, "pilot", pilot)
-	}
-	return raw
+	return v
 }
 
-// pilotEnv keeps istiod from fetching JWKS from blocked networks: a
-// jwksUri pointing at the metadata service would otherwise be fetched.
-func pilotEnv(m *spec.MeshSpec) []*corev1.EnvVar {
-	if len(m.Security.JWKSBlockedCIDRs) == 0 {
-		return nil
+// withTraceSampling sets pilot.traceSampling in the values explicitly: a
+// zero would vanish from proto JSON and leave the chart's default of 1%.
+func withTraceSampling(raw json.RawMessage, cp spec.ControlPlane) json.RawMessage {
+	if cp.Pilot == nil || cp.Pilot.TraceSampling == nil {
+		return raw
 	}
-	return []*corev1.EnvVar{{Name: "BLOCKED_CIDRS_IN_JWKS_URIS", Value: strings.Join(m.Security.JWKSBlockedCIDRs, ",")}}
+	return withPilot(raw, map[string]any{"traceSampling": *cp.Pilot.TraceSampling})
+}
+
+// withPilot sets fields of the values' pilot object.
+func withPilot(raw json.RawMessage, fields map[string]any) json.RawMessage {
+	pilot := map[string]any{}
+	_ = json.Unmarshal(fieldOf(raw, "pilot"), &pilot)
+	maps.Copy(pilot, fields)
+	return withField(raw, "pilot", pilot)
+}
+
+// pilotEnv is istiod's environment. BLOCKED_CIDRS_IN_JWKS_URIS keeps it
+// from fetching JWKS from blocked networks: a jwksUri pointing at the
+// metadata service would otherwise be fetched. With ambient namespaces it
+// serves ambient, and in dry run it keeps dry-run policies for ztunnel, which
+// would otherwise neither enforce nor log them.
+func pilotEnv(m *spec.MeshSpec, ambient bool) []*corev1.EnvVar {
+	var env []*corev1.EnvVar
+	if len(m.Security.JWKSBlockedCIDRs) > 0 {
+		env = append(env, &corev1.EnvVar{Name: "BLOCKED_CIDRS_IN_JWKS_URIS", Value: strings.Join(m.Security.JWKSBlockedCIDRs, ",")})
+	}
+	if ambient {
+		env = append(env, &corev1.EnvVar{Name: "PILOT_ENABLE_AMBIENT", Value: "true"})
+		if m.Security.DryRun {
+			env = append(env, &corev1.EnvVar{Name: "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", Value: "true"})
+		}
+	}
+	return env
 }
 
 func pilotResources(cp spec.ControlPlane) *corev1.ResourceRequirements {

@@ -45,6 +45,10 @@ var (
 	typeRole                  = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}
 	typeRoleBinding           = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}
 	typeIstioOperator         = metav1.TypeMeta{APIVersion: "install.istio.io/v1alpha1", Kind: "IstioOperator"}
+	typeHelmRepository        = metav1.TypeMeta{APIVersion: "source.toolkit.fluxcd.io/v1", Kind: "HelmRepository"}
+	typeOCIRepository         = metav1.TypeMeta{APIVersion: "source.toolkit.fluxcd.io/v1", Kind: "OCIRepository"}
+	typeHelmRelease           = metav1.TypeMeta{APIVersion: "helm.toolkit.fluxcd.io/v2", Kind: "HelmRelease"}
+	typeApplication           = metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "Application"}
 	typePeerAuthentication    = metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "PeerAuthentication"}
 	typeRequestAuthentication = metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "RequestAuthentication"}
 	typeAuthorizationPolicy   = metav1.TypeMeta{APIVersion: "security.istio.io/v1", Kind: "AuthorizationPolicy"}
@@ -74,6 +78,10 @@ var kindOrder = []metav1.TypeMeta{
 	typeRole,
 	typeRoleBinding,
 	typeIstioOperator,
+	typeHelmRepository,
+	typeOCIRepository,
+	typeHelmRelease,
+	typeApplication,
 	typePeerAuthentication,
 	typeRequestAuthentication,
 	typeAuthorizationPolicy,

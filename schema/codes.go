@@ -59,6 +59,8 @@ const (
 	CodeMutualWithoutClientCA Code = "MW0209"
 	CodeGatewayNameTooLong    Code = "MW0210"
 	CodeAmbientWithoutCNI     Code = "MW0211"
+	CodeNoChartRepository     Code = "MW0212"
+	CodeReleaseNameTooLong    Code = "MW0213"
 )
 
 // Rules of the Tenants.
@@ -125,6 +127,8 @@ var Codes = []CodeInfo{
 	{CodeRequireJWTNoProvider, "require-jwt-without-provider", SeverityError, "A gateway requires a JWT but the Mesh has no provider in security.jwt, so every request would be denied.", "Add a provider or drop requireJWT."},
 	{CodeMutualWithoutClientCA, "mutual-without-client-ca", SeverityWarning, "A MUTUAL service is exposed but the Mesh has no certificates.clientCA, so its <credentialName>-cacert Secret is not rendered.", "Set certificates.clientCA, or create the Secret by hand."},
 	{CodeGatewayNameTooLong, "gateway-name-too-long", SeverityError, "A gateway-api gateway's name is longer than 57 characters: istiod names its Deployment, Service and ServiceAccount <name>-istio, which must fit a 63-character DNS label.", "Shorten the gateway's name."},
+	{CodeNoChartRepository, "chart-repository-required", SeverityError, "controlPlane.install is argocd or flux, which install Istio's Helm charts, but controlPlane.chartRepository does not say where they come from.", "Set chartRepository to the OCI registry (oci://...) or Helm repository (https://...) that serves Istio's charts."},
+	{CodeReleaseNameTooLong, "release-name-too-long", SeverityError, "With install argocd or flux, a Helm release name is longer than Helm's 53 characters: istiod-<revision name> for a revision, <name> for an Istio-API gateway.", "Shorten the revision's name or the gateway's name."},
 	{CodeAmbientWithoutCNI, "ambient-without-cni", SeverityError, "The Mesh, or a tenant's namespace, is ambient but the Mesh disables the Istio CNI, which redirects ambient pods' traffic to ztunnel.", "Enable spec.controlPlane.cni, or keep the namespaces on dataplane sidecar."},
 
 	{CodeDuplicateTenant, "duplicate-tenant", SeverityError, "Two Tenants have the same name.", "Rename one of them."},

@@ -70,6 +70,19 @@ const (
 	DataplaneAmbient Dataplane = "ambient"
 )
 
+// InstallMethod is how the control plane reaches the cluster.
+type InstallMethod string
+
+const (
+	// InstallIstioctl: an IstioOperator per revision, the input of
+	// `istioctl install -f`, never applied.
+	InstallIstioctl InstallMethod = "istioctl"
+	// InstallArgoCD: Argo CD Applications that install Istio's Helm charts.
+	InstallArgoCD InstallMethod = "argocd"
+	// InstallFlux: Flux HelmReleases that install Istio's Helm charts.
+	InstallFlux InstallMethod = "flux"
+)
+
 // Visibility is how much of the mesh a tenant namespace's proxies see.
 type Visibility string
 

@@ -65,6 +65,15 @@ type ControlPlane struct {
 	AccessLogFile         string                `json:"accessLogFile"`
 	OutboundTrafficPolicy OutboundTrafficPolicy `json:"outboundTrafficPolicy"`
 	PrometheusMerge       bool                  `json:"prometheusMerge"`
+	Install               InstallMethod         `json:"install"`
+	ChartRepository       string                `json:"chartRepository,omitempty"`
+	ArgoCD                ArgoCD                `json:"argocd"`
+}
+
+// ArgoCD is where the control plane's Applications live, with install argocd.
+type ArgoCD struct {
+	Namespace string `json:"namespace"`
+	Project   string `json:"project"`
 }
 
 type Revision struct {

@@ -217,6 +217,7 @@ var patternNames = map[string]string{
 	`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`: "must be a semantic version MAJOR.MINOR.PATCH, e.g. 1.30.2",
 	`^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$`:           "must be a duration such as 2160h or 90m",
 	`^https?://`:                                 "must be an http:// or https:// URL",
+	`^(oci|https?)://[^\s]+$`:                    "must be an OCI registry (oci://host/path) or Helm repository (https://...) URL without spaces",
 	`^/`:                                         "must be an absolute path",
 	`^[0-9a-fA-F:.]+/[0-9]{1,3}$`:                "must be a network in CIDR notation, e.g. 10.0.0.0/8",
 	`^[a-z0-9]([-a-z0-9._:]*[a-z0-9])?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`: "must be an image registry and path such as registry.example.com/istio: lowercase letters, digits, '-', '.' and '_', a :port, path segments separated by '/'",

@@ -27,6 +27,7 @@ func (c *checker) checkMesh() {
 	}
 	c.checkCertificates()
 	c.checkGateways()
+	c.checkHelmInstall()
 	if cp := c.mesh.Spec.ControlPlane; c.mesh.Spec.Dataplane == schema.DataplaneAmbient && !cp.CNI.Enabled {
 		c.meshError(schema.CodeAmbientWithoutCNI, spec.Child("controlPlane", "cni", "enabled"), "dataplane ambient needs the Istio CNI: it redirects ambient pods' traffic to ztunnel")
 	}
@@ -83,28 +84,60 @@ func (c *checker) checkCertificates() {
 }
 
 func (c *checker) checkGateways() {
-	gws := c.mesh.Spec.Gateways
 	seen := map[string]string{}
+	c.eachGateway(func(path schema.Path, gw schema.Gateway) {
+		if prev, dup := seen[gw.Name]; dup {
+			c.meshError(schema.CodeDuplicateGateway, path.Child("name"), "gateway name %q is already used by %s: gateway names are unique", gw.Name, prev)
+		} else {
+			seen[gw.Name] = path.String()
+		}
+		if gw.API == schema.GatewayAPIKubernetes && len(gw.Name) > maxGatewayAPIName {
+			c.meshError(schema.CodeGatewayNameTooLong, path.Child("name"), "a gateway-api gateway's name has at most %d characters (this one has %d): istiod names its Deployment, Service and ServiceAccount %s-istio", maxGatewayAPIName, len(gw.Name), gw.Name)
+		}
+		if gw.RequireJWT && len(c.mesh.Spec.Security.JWT) == 0 {
+			c.meshError(schema.CodeRequireJWTNoProvider, path.Child("requireJWT"), "requireJWT needs at least one provider in spec.security.jwt: without one every request would be denied")
+		}
+	})
+}
+
+// eachGateway calls fn with every gateway and its path, ingress first.
+func (c *checker) eachGateway(fn func(path schema.Path, gw schema.Gateway)) {
+	gws := c.mesh.Spec.Gateways
 	for _, g := range []struct {
 		kind string
 		list []schema.Gateway
 	}{{"ingress", gws.Ingress}, {"egress", gws.Egress}} {
 		for i, gw := range g.list {
-			path := schema.Path{"spec", "gateways", g.kind}.Child(i)
-			if prev, dup := seen[gw.Name]; dup {
-				c.meshError(schema.CodeDuplicateGateway, path.Child("name"), "gateway name %q is already used by %s: gateway names are unique", gw.Name, prev)
-			} else {
-				seen[gw.Name] = path.String()
-			}
-			if gw.API == schema.GatewayAPIKubernetes && len(gw.Name) > maxGatewayAPIName {
-				c.meshError(schema.CodeGatewayNameTooLong, path.Child("name"), "a gateway-api gateway's name has at most %d characters (this one has %d): istiod names its Deployment, Service and ServiceAccount %s-istio", maxGatewayAPIName, len(gw.Name), gw.Name)
-			}
-			if gw.RequireJWT && len(c.mesh.Spec.Security.JWT) == 0 {
-				c.meshError(schema.CodeRequireJWTNoProvider, path.Child("requireJWT"), "requireJWT needs at least one provider in spec.security.jwt: without one every request would be denied")
-			}
+			fn(schema.Path{"spec", "gateways", g.kind}.Child(i), gw)
 		}
 	}
 }
+
+// checkHelmInstall checks what installing through Helm charts needs: where
+// the charts come from, and release names Helm accepts.
+func (c *checker) checkHelmInstall() {
+	cp := c.mesh.Spec.ControlPlane
+	if cp.Install == schema.InstallIstioctl {
+		return
+	}
+	path := schema.Path{"spec", "controlPlane"}
+	if cp.ChartRepository == "" {
+		c.meshError(schema.CodeNoChartRepository, path.Child("install"), "install %s installs Istio's Helm charts: set spec.controlPlane.chartRepository to where they come from (oci://... or https://...)", cp.Install)
+	}
+	for i, rev := range cp.Revisions {
+		if name := "istiod-" + rev.Name; len(name) > maxReleaseName {
+			c.meshError(schema.CodeReleaseNameTooLong, path.Child("revisions", i, "name"), "the istiod release %q has %d characters, Helm allows %d", name, len(name), maxReleaseName)
+		}
+	}
+	c.eachGateway(func(path schema.Path, gw schema.Gateway) {
+		if gw.API == schema.GatewayAPIIstio && len(gw.Name) > maxReleaseName {
+			c.meshError(schema.CodeReleaseNameTooLong, path.Child("name"), "the gateway's Helm release %q has %d characters, Helm allows %d", gw.Name, len(gw.Name), maxReleaseName)
+		}
+	})
+}
+
+// maxReleaseName is Helm's limit on release names.
+const maxReleaseName = 53
 
 // maxGatewayAPIName leaves room for the "-istio" istiod appends to a
 // Gateway API Gateway's name for the objects it deploys.

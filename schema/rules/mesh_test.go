@@ -94,5 +94,22 @@ func TestMeshRules(t *testing.T) {
 			mesh: "spec: {dataplane: ambient}"},
 		{name: "istio gateway of that name passes",
 			mesh: "spec: {gateways: {ingress: [{name: public-edge-gateway-for-every-tenant-of-the-platform-team}]}}"},
+
+		// install through Helm charts
+		{name: "flux without a chart repository",
+			mesh: "spec: {controlPlane: {install: flux}}",
+			want: []want{{mesh, "spec.controlPlane.install", schema.CodeNoChartRepository, "install flux installs Istio's Helm charts: set spec.controlPlane.chartRepository"}}},
+		{name: "argocd with a chart repository passes",
+			mesh: "spec: {controlPlane: {install: argocd, chartRepository: \"oci://harbor.example.com/istio\"}}"},
+		{name: "istioctl needs no chart repository",
+			mesh: "spec: {controlPlane: {install: istioctl}}"},
+		{name: "istiod release name too long for Helm",
+			mesh: "spec: {controlPlane: {install: flux, chartRepository: \"https://charts.example.com\", revisions: [{version: 1.30.2, name: the-revision-of-istio-that-the-platform-team-tests}]}}",
+			want: []want{{mesh, "spec.controlPlane.revisions[0].name", schema.CodeReleaseNameTooLong, `the istiod release "istiod-the-revision-of-istio-that-the-platform-team-tests" has 57 characters, Helm allows 53`}}},
+		{name: "gateway release name too long for Helm",
+			mesh: "spec: {controlPlane: {install: argocd, chartRepository: \"oci://harbor.example.com/istio\"}, gateways: {ingress: [{name: public-edge-gateway-shared-by-all-tenants-of-the-platform}]}}",
+			want: []want{{mesh, "spec.gateways.ingress[0].name", schema.CodeReleaseNameTooLong, `the gateway's Helm release "public-edge-gateway-shared-by-all-tenants-of-the-platform" has 57 characters`}}},
+		{name: "long gateway name is fine with istioctl",
+			mesh: "spec: {gateways: {ingress: [{name: public-edge-gateway-shared-by-all-tenants-of-the-platform}]}}"},
 	})
 }
