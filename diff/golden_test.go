@@ -187,9 +187,8 @@ func shownInREADME(t *testing.T, example, name, got string) {
 // installed by Flux: the promotion is as small as with istioctl, one
 // intended change per line. The old istiod's release and chart source go;
 // the releases installed once per cluster (CNI, gateways) move to the new
-// revision and its chart version, as does the CRDs' chart; the new istiod
-// takes the stable tag. The base release's values name the tag, so they do
-// not change. The README shows the text form, testdata/canary-upgrade-flux.txt.
+// revision and its chart version, as do the CRDs' chart and the default
+// validation webhook; the new istiod takes the stable tag. The README shows the text form, testdata/canary-upgrade-flux.txt.
 func TestCanaryUpgradeWithFlux(t *testing.T) {
 	example := filepath.Join("..", "examples", "canary-upgrade-flux")
 	fromSpecs := compareSteps(t, example)
@@ -207,6 +206,7 @@ func TestCanaryUpgradeWithFlux(t *testing.T) {
 		}
 	}
 	want := map[string]bool{
+		"Mesh/platform changed HelmRelease istio-system/istio-base: spec.values.defaultRevision → 1-31-0":             true,
 		"Mesh/platform removed HelmRelease istio-system/istiod-1-30-2":                                                true,
 		"Mesh/platform removed OCIRepository istio-system/istiod-1-30-2":                                              true,
 		"Mesh/platform changed HelmRelease istio-system/istiod-1-31-0: spec.values.revisionTags[0] → stable":          true,

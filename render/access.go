@@ -114,14 +114,20 @@ func ingressAllow(m *spec.MeshSpec, s spec.Service, bind binding) Object {
 }
 
 // gatewayPrincipal is the workload identity of a gateway: installed from
-// the IstioOperator its pods run as <name>-service-account, deployed by
-// istiod for a Gateway API Gateway as <name>-istio.
+// the IstioOperator or its Helm release its pods run as
+// <name>-service-account, deployed by istiod for a Gateway API Gateway as
+// <name>-istio.
 func gatewayPrincipal(m *spec.MeshSpec, gw spec.Gateway) string {
 	if isGatewayAPI(gw) {
 		return principal(m, gw.Namespace, deployedName(gw))
 	}
-	return principal(m, gw.Namespace, gw.Name+"-service-account")
+	return principal(m, gw.Namespace, gatewayServiceAccount(gw))
 }
+
+// gatewayServiceAccount is the account of an Istio-API gateway's pods: the
+// IstioOperator's gateway chart names it so, and the gateway chart's
+// release is told the same name, so policies hold whichever installs it.
+func gatewayServiceAccount(gw spec.Gateway) string { return gw.Name + "-service-account" }
 
 // principal is a workload identity as AuthorizationPolicies name it.
 func principal(m *spec.MeshSpec, ns, serviceAccount string) string {

@@ -95,12 +95,13 @@ func wave(rels []chartRelease, r chartRelease) int {
 }
 
 // baseValues point Istio's default validation webhook at the default
-// revision's istiod (a tag's Service when it is a tag): the chart's own
-// default points at an unrevisioned istiod, which a Mesh never installs.
+// revision's istiod Service, istiod-<revision>: the chart's own default
+// points at an unrevisioned istiod, which a Mesh never installs, and a tag
+// has no Service of that name (istiod-revision-tag-<tag>).
 func baseValues(cp spec.ControlPlane) json.RawMessage {
 	return protoJSON(&iop.Values{
 		Global:          &iop.GlobalConfig{IstioNamespace: cp.Namespace},
-		DefaultRevision: cp.DefaultRevision,
+		DefaultRevision: resolveRevision(cp, cp.DefaultRevision),
 	})
 }
 
@@ -155,13 +156,18 @@ func ztunnelValues(m *spec.MeshSpec, owner spec.Revision) json.RawMessage {
 // chart has no Go types; its values.schema.json is what the conformance
 // tests check these against, with Helm's own validation.
 type gatewayChartValues struct {
-	Revision    string                     `json:"revision"`
-	Labels      map[string]string          `json:"labels"`
-	Service     gatewayChartService        `json:"service"`
-	Resources   *iop.Resources             `json:"resources,omitempty"`
-	Autoscaling gatewayChartAutoscaling    `json:"autoscaling"`
-	Env         map[string]string          `json:"env"`
-	Strategy    *appsv1.DeploymentStrategy `json:"strategy"`
+	Revision       string                     `json:"revision"`
+	Labels         map[string]string          `json:"labels"`
+	ServiceAccount gatewayChartServiceAccount `json:"serviceAccount"`
+	Service        gatewayChartService        `json:"service"`
+	Resources      *iop.Resources             `json:"resources,omitempty"`
+	Autoscaling    gatewayChartAutoscaling    `json:"autoscaling"`
+	Env            map[string]string          `json:"env"`
+	Strategy       *appsv1.DeploymentStrategy `json:"strategy"`
+}
+
+type gatewayChartServiceAccount struct {
+	Name string `json:"name"`
 }
 
 type gatewayChartService struct {
@@ -184,8 +190,9 @@ type gatewayChartAutoscaling struct {
 func gatewayValues(gw spec.Gateway, owner spec.Revision, ports []corev1.ServicePort) json.RawMessage {
 	hpa := gatewayAutoscaler(gw, gw.Name)
 	v := gatewayChartValues{
-		Revision: owner.Name,
-		Labels:   gw.Labels,
+		Revision:       owner.Name,
+		Labels:         gw.Labels,
+		ServiceAccount: gatewayChartServiceAccount{Name: gatewayServiceAccount(gw)},
 		Service: gatewayChartService{
 			Type:        corev1.ServiceType(gw.Service.Type),
 			Annotations: gw.Service.Annotations,

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	helmv2 "github.com/fluxcd/helm-controller/api/v2"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -45,13 +46,18 @@ var builtinKinds = map[schema.GroupVersionKind]builtinKind{
 	rbacv1.SchemeGroupVersion.WithKind("Role"):                {namespaced: true, name: path.ValidatePathSegmentName, spec: roleSpec},
 	rbacv1.SchemeGroupVersion.WithKind("RoleBinding"):         {namespaced: true, name: path.ValidatePathSegmentName, spec: roleBindingSpec},
 	pspGVK: {name: path.ValidatePathSegmentName, spec: pspSpec},
+	// Flux's HelmRelease CRD is in helm-controller's main module, which the
+	// Go module proxy refuses; its Go types (the /api module go.mod pins)
+	// are what the CRD is generated from, so strict decoding checks the
+	// same field names.
+	helmv2.GroupVersion.WithKind("HelmRelease"): {namespaced: true, name: apivalidation.NameIsDNSSubdomain, spec: helmReleaseSpec},
 }
 
 // builtinScheme knows the Go types of the built-in kinds (and the local
 // PodSecurityPolicy stand-in).
 var builtinScheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, networkingv1.AddToScheme, rbacv1.AddToScheme, addPSPToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, networkingv1.AddToScheme, rbacv1.AddToScheme, addPSPToScheme, helmv2.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(fmt.Sprintf("building scheme: %v", err))
 		}
@@ -82,6 +88,30 @@ func validateBuiltin(d Doc, k builtinKind) field.ErrorList {
 }
 
 var selectorOpts = metavalidation.LabelSelectorValidationOptions{}
+
+// helmReleaseSpec checks what the HelmRelease CRD's schema and CEL rules
+// require: exactly one of chart and chartRef, a release name Helm accepts,
+// an interval.
+func helmReleaseSpec(o runtime.Object) field.ErrorList {
+	s := o.(*helmv2.HelmRelease).Spec
+	p := field.NewPath("spec")
+	var errs field.ErrorList
+	if (s.Chart == nil) == (s.ChartRef == nil) {
+		errs = append(errs, field.Invalid(p, nil, "exactly one of chart and chartRef is required"))
+	}
+	if len(s.ReleaseName) > 53 {
+		errs = append(errs, field.TooLong(p.Child("releaseName"), s.ReleaseName, 53))
+	}
+	if s.Interval.Duration <= 0 {
+		errs = append(errs, field.Required(p.Child("interval"), ""))
+	}
+	for i, d := range s.DependsOn {
+		for _, msg := range apivalidation.NameIsDNSSubdomain(d.Name, false) {
+			errs = append(errs, field.Invalid(p.Child("dependsOn").Index(i).Child("name"), d.Name, msg))
+		}
+	}
+	return errs
+}
 
 func deploymentSpec(o runtime.Object) field.ErrorList {
 	d := o.(*appsv1.Deployment)

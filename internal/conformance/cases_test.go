@@ -184,7 +184,19 @@ var wellFormedObjects = []objectCase{
 	{"RoleBinding", roleBindingYAML},
 	{"IstioOperator", istioOperatorYAML},
 	{"PodSecurityPolicy", podSecurityPolicyYAML},
+	{"HelmRelease", helmReleaseYAML},
 }
+
+const helmReleaseYAML = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: istiod-1-30-2, namespace: istio-system}
+spec:
+  interval: 10m0s
+  releaseName: istiod-1-30-2
+  chartRef: {kind: OCIRepository, name: istiod-1-30-2}
+  dependsOn: [{name: istio-base}]
+  values: {revision: 1-30-2}
+`
 
 type brokenCase struct {
 	name string
@@ -202,6 +214,10 @@ func broken(name, base, from, to, want string) brokenCase {
 }
 
 var brokenObjects = []brokenCase{
+	// Flux HelmRelease: strict decoding into Flux's types, the CRD's rules.
+	broken("HelmRelease unknown field", helmReleaseYAML, "releaseName: istiod", "releaseNam: istiod", `unknown field "spec.releaseNam"`),
+	broken("HelmRelease without chart", helmReleaseYAML, "  chartRef: {kind: OCIRepository, name: istiod-1-30-2}\n", "", "exactly one of chart and chartRef"),
+	broken("HelmRelease release name too long", helmReleaseYAML, "releaseName: istiod-1-30-2", "releaseName: istiod-the-revision-of-istio-that-the-platform-team-tests", "spec.releaseName: Too long"),
 	// Istio CRDs: schema, pruning, CEL rules, metadata.
 	broken("Gateway unknown field", gatewayYAML, "number: 443", "nmber: 443", "spec.servers[0].port.nmber: Invalid value: null: unknown field"),
 	broken("Gateway unknown metadata field", gatewayYAML, "metadata: {name: productpage-gateway,", "metadata: {labelz: {a: b}, name: productpage-gateway,", "metadata.labelz: Invalid value: null: unknown field"),
