@@ -9,6 +9,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	spec "github.com/meshwright/meshwright/schema"
 )
@@ -164,6 +166,9 @@ type gatewayChartValues struct {
 	Autoscaling    gatewayChartAutoscaling    `json:"autoscaling"`
 	Env            map[string]string          `json:"env"`
 	Strategy       *appsv1.DeploymentStrategy `json:"strategy"`
+	// PodDisruptionBudget is rendered by the chart only when the gateway
+	// runs more than one replica, as the IstioOperator's gateway chart does
+	PodDisruptionBudget *policyv1.PodDisruptionBudgetSpec `json:"podDisruptionBudget"`
 }
 
 type gatewayChartServiceAccount struct {
@@ -189,6 +194,7 @@ type gatewayChartAutoscaling struct {
 // upgrades the gateways through a change of this release.
 func gatewayValues(gw spec.Gateway, owner spec.Revision, ports []corev1.ServicePort) json.RawMessage {
 	hpa := gatewayAutoscaler(gw, gw.Name)
+	minAvailable := intstr.FromInt32(1)
 	v := gatewayChartValues{
 		Revision:       owner.Name,
 		Labels:         gw.Labels,
@@ -204,8 +210,9 @@ func gatewayValues(gw spec.Gateway, owner spec.Revision, ports []corev1.ServiceP
 			MaxReplicas:                    hpa.MaxReplicas,
 			TargetCPUUtilizationPercentage: cpuTarget(hpa),
 		},
-		Env:      map[string]string{},
-		Strategy: rollingStrategy(),
+		Env:                 map[string]string{},
+		Strategy:            rollingStrategy(),
+		PodDisruptionBudget: &policyv1.PodDisruptionBudgetSpec{MinAvailable: &minAvailable},
 	}
 	for _, e := range gatewayKubernetes(gw, ports).Env {
 		v.Env[e.Name] = e.Value

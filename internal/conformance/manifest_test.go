@@ -191,7 +191,8 @@ func enabledGateways(iop *apis.IstioOperator) map[string]apis.GatewayComponentSp
 }
 
 // gatewayDeployments returns the generated gateway Deployments by
-// "namespace/name": those of the operator's gateway components.
+// "namespace/name": those of the operator's gateway components, or of the
+// gateway chart (pods injected with the gateway template).
 func gatewayDeployments(manifest []Doc) map[string]*unstructured.Unstructured {
 	out := map[string]*unstructured.Unstructured{}
 	for _, d := range manifest {
@@ -199,7 +200,8 @@ func gatewayDeployments(manifest []Doc) map[string]*unstructured.Unstructured {
 			continue
 		}
 		labels, _, _ := unstructured.NestedStringMap(d.Object.Object, "spec", "template", "metadata", "labels")
-		if c := labels["operator.istio.io/component"]; c == "IngressGateways" || c == "EgressGateways" {
+		annotations, _, _ := unstructured.NestedStringMap(d.Object.Object, "spec", "template", "metadata", "annotations")
+		if c := labels["operator.istio.io/component"]; c == "IngressGateways" || c == "EgressGateways" || annotations["inject.istio.io/templates"] == "gateway" {
 			out[d.Object.GetNamespace()+"/"+d.Object.GetName()] = d.Object
 		}
 	}
