@@ -133,7 +133,7 @@ func installedCluster(t *testing.T, bin, tree string) ([]*unstructured.Unstructu
 	}
 	objs = append(objs, objects(rendered)...)
 	var webhooks []injector
-	for _, f := range generatedManifests(t, bin, tree) {
+	for _, f := range installManifests(t, bin, tree) {
 		objs = append(objs, installed(f.manifest)...)
 		hooks, err := injectors(f)
 		if err != nil {

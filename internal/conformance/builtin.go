@@ -32,6 +32,8 @@ type builtinKind struct {
 // builtinKinds are the built-in kinds meshwright renders, plus those the
 // workload fixtures use (checked too, so a broken fixture cannot hide a
 // finding).
+var helmReleaseGVK = helmv2.GroupVersion.WithKind("HelmRelease")
+
 var builtinKinds = map[schema.GroupVersionKind]builtinKind{
 	corev1.SchemeGroupVersion.WithKind("Namespace"):           {name: apivalidation.ValidateNamespaceName},
 	corev1.SchemeGroupVersion.WithKind("ServiceAccount"):      {namespaced: true, name: apivalidation.ValidateServiceAccountName},
@@ -50,7 +52,7 @@ var builtinKinds = map[schema.GroupVersionKind]builtinKind{
 	// Go module proxy refuses; its Go types (the /api module go.mod pins)
 	// are what the CRD is generated from, so strict decoding checks the
 	// same field names.
-	helmv2.GroupVersion.WithKind("HelmRelease"): {namespaced: true, name: apivalidation.NameIsDNSSubdomain, spec: helmReleaseSpec},
+	helmReleaseGVK: {namespaced: true, name: apivalidation.NameIsDNSSubdomain, spec: helmReleaseSpec},
 }
 
 // builtinScheme knows the Go types of the built-in kinds (and the local

@@ -74,6 +74,9 @@ func DeployedGateways(t test.Failer, objs []*unstructured.Unstructured, meshConf
 		}
 		typed = append(typed, obj)
 	}
+	if err := chartRevisions(objs, revisions); err != nil {
+		return nil, err
+	}
 	// one istiod per revision: each deploys the Gateways its revision or one
 	// of its tags labels
 	byRevision := map[string][]*gwapi.Gateway{}
@@ -212,4 +215,33 @@ func webhookConfig(cm *unstructured.Unstructured, meshConfig string) (inject.Web
 		return inject.WebhookConfig{}, fmt.Errorf("mesh config: %w", err)
 	}
 	return inject.WebhookConfig{Templates: templates, Values: vc, MeshConfig: mc}, nil
+}
+
+// chartRevisions adds the revisions and tags of the istiod chart releases
+// among objs (Flux HelmReleases, Argo CD Applications) to revisions.
+func chartRevisions(objs []*unstructured.Unstructured, revisions map[string]string) error {
+	docs := make([]Doc, 0, len(objs))
+	for _, o := range objs {
+		d, err := DocOf(o.GetName(), o)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, d)
+	}
+	rels, err := Releases(docs)
+	if err != nil {
+		return err
+	}
+	for _, r := range rels {
+		if r.Chart != "istiod" {
+			continue
+		}
+		rev, _ := r.Values["revision"].(string)
+		revisions[rev] = rev
+		tags, _ := r.Values["revisionTags"].([]any)
+		for _, tag := range tags {
+			revisions[fmt.Sprint(tag)] = rev
+		}
+	}
+	return nil
 }

@@ -74,6 +74,22 @@ func TestChartsInstallWhatTheIstioOperatorsSay(t *testing.T) {
 	}
 }
 
+// installManifests is what installs a tree's control plane, per revision:
+// istioctl's manifests of its IstioOperators or, for a tree that installs
+// through Helm, of its twin's (the spec rendered with install: istioctl).
+// The tenants' objects of the two are the same bytes, and
+// TestChartsInstallWhatTheIstioOperatorsSay holds the charts to the twin's
+// IstioOperators, so the checks of what runs on the install see the same
+// control plane either way.
+func installManifests(t *testing.T, bin, tree string) []iopFile {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(filepath.Dir(tree), "spec")); err != nil || len(generatedManifests(t, bin, tree)) > 0 {
+		return generatedManifests(t, bin, tree)
+	}
+	twins, _ := twinInstall(t, bin, filepath.Join(filepath.Dir(tree), "spec"))
+	return twins
+}
+
 // twinInstall renders the spec with install: istioctl and returns what
 // istioctl generates from each of its IstioOperators, and the Mesh's
 // Kubernetes version.

@@ -147,7 +147,7 @@ func pathCluster(t *testing.T, bin, tree string, mutate func([]*unstructured.Uns
 // gateways (the revisions' are the same but for the revision).
 func meshConfig(t *testing.T, bin, tree string) string {
 	t.Helper()
-	mesh, err := meshConfigOf(generatedManifests(t, bin, tree))
+	mesh, err := meshConfigOf(installManifests(t, bin, tree))
 	if err != nil {
 		t.Fatalf("%s: %v", tree, err)
 	}
