@@ -220,22 +220,11 @@ func webhookConfig(cm *unstructured.Unstructured, meshConfig string) (inject.Web
 // chartRevisions adds the revisions and tags of the istiod chart releases
 // among objs (Flux HelmReleases, Argo CD Applications) to revisions.
 func chartRevisions(objs []*unstructured.Unstructured, revisions map[string]string) error {
-	docs := make([]Doc, 0, len(objs))
-	for _, o := range objs {
-		d, err := DocOf(o.GetName(), o)
-		if err != nil {
-			return err
-		}
-		docs = append(docs, d)
-	}
-	rels, err := Releases(docs)
+	rels, err := istiodReleases(objs)
 	if err != nil {
 		return err
 	}
 	for _, r := range rels {
-		if r.Chart != "istiod" {
-			continue
-		}
 		rev, _ := r.Values["revision"].(string)
 		revisions[rev] = rev
 		tags, _ := r.Values["revisionTags"].([]any)
@@ -244,4 +233,21 @@ func chartRevisions(objs []*unstructured.Unstructured, revisions map[string]stri
 		}
 	}
 	return nil
+}
+
+// istiodReleases are the releases of the istiod chart among objs.
+func istiodReleases(objs []*unstructured.Unstructured) ([]ChartRelease, error) {
+	docs := make([]Doc, 0, len(objs))
+	for _, o := range objs {
+		d, err := DocOf(o.GetName(), o)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	rels, err := Releases(docs)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rels, func(r ChartRelease) bool { return r.Chart != "istiod" }), nil
 }

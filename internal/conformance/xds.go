@@ -84,9 +84,15 @@ func servesAmbient(objs []*unstructured.Unstructured) bool {
 	})
 }
 
-// pilotEnv is the value the IstioOperators give istiod's environment
-// variable ("" when none does).
+// pilotEnv is the value the IstioOperators, or the istiod chart releases,
+// give istiod's environment variable ("" when none does).
 func pilotEnv(objs []*unstructured.Unstructured, name string) string {
+	rels, _ := istiodReleases(objs) // a tree's releases are read (and refused) by TestChartsInstall
+	for _, r := range rels {
+		if v, ok, _ := unstructured.NestedString(r.Values, "pilot", "env", name); ok {
+			return v
+		}
+	}
 	for _, o := range objs {
 		if o.GetKind() != "IstioOperator" {
 			continue
