@@ -188,7 +188,8 @@ func shownInREADME(t *testing.T, example, name, got string) {
 // intended change per line. The old istiod's release and chart source go;
 // the releases installed once per cluster (CNI, gateways) move to the new
 // revision and its chart version, as do the CRDs' chart and the default
-// validation webhook; the new istiod takes the stable tag. The README shows the text form, testdata/canary-upgrade-flux.txt.
+// validation webhook; the new istiod takes the stable tag. The README
+// shows the text form, testdata/canary-upgrade-flux.txt.
 func TestCanaryUpgradeWithFlux(t *testing.T) {
 	example := filepath.Join("..", "examples", "canary-upgrade-flux")
 	fromSpecs := compareSteps(t, example)

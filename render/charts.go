@@ -150,7 +150,6 @@ func ztunnelValues(m *spec.MeshSpec, owner spec.Revision) json.RawMessage {
 		"tag":            owner.Version,
 		"revision":       owner.Name,
 		"istioNamespace": cp.Namespace,
-		"global":         map[string]any{"hub": cp.Hub, "tag": owner.Version},
 	})
 }
 
