@@ -143,8 +143,23 @@ type Document struct {
 }
 
 // Validate unifies a document with its kind's definition and decodes the
-// defaulted result into out. Problems come back as located diagnostics.
+// defaulted result into out. Problems come back as located diagnostics. A
+// Tenant the fast path (fastpath.go) vouches for skips CUE: it decodes to
+// the same value.
 func (c *Validator) Validate(doc Document, out any) []schema.Diagnostic {
+	if doc.Kind == schema.KindTenant {
+		if defaulted, ok := acceptTenant(doc.Value); ok {
+			if err := decodeJSON(defaulted, out); err != nil {
+				return []schema.Diagnostic{doc.locate(schema.CodeSchema, nil, err.Error())}
+			}
+			return nil
+		}
+	}
+	return c.validateWithCUE(doc, out)
+}
+
+// validateWithCUE is Validate without the fast path.
+func (c *Validator) validateWithCUE(doc Document, out any) []schema.Diagnostic {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v := c.kinds[doc.Kind].Unify(c.ctx.Encode(doc.Value))
@@ -269,6 +284,16 @@ func valuePath(v cue.Value) schema.Path {
 // produces faster than it decodes into Go structs.
 func decode(v cue.Value, out any) error {
 	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// decodeJSON fills out from a defaulted plain value the way decode does
+// from a CUE value.
+func decodeJSON(v any, out any) error {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
