@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshwright/meshwright"
 	"github.com/meshwright/meshwright/encode"
+	"github.com/meshwright/meshwright/internal/specgen"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
 	"github.com/meshwright/meshwright/schema/load"
@@ -133,6 +134,50 @@ func TestDeterministic(t *testing.T) {
 			}
 			if second := encodeStream(t, renderFiles(t, reversed)); !bytes.Equal(first, second) {
 				t.Errorf("output depends on input order or varies between runs:\n%s\n---- vs ----\n%s", first, second)
+			}
+		})
+	}
+}
+
+// TestStreamIsTheRender holds what the binary writes, inputs rendered on
+// every core and encoded as rendered (RenderEach, encode.Documents), to the
+// stream of Render's objects: every case, and a generated platform whole
+// and as a shard.
+func TestStreamIsTheRender(t *testing.T) {
+	type streamCase struct {
+		files []schema.File
+		opts  []meshwright.Option
+	}
+	cases := map[string]streamCase{}
+	for _, dir := range goldenCases(t) {
+		files, err := meshwright.ReadFiles(filepath.Join(dir, "spec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[caseName(dir)] = streamCase{files: files}
+	}
+	platform := specgen.Files(specgen.Options{Tenants: 60, Services: 4})
+	cases["specgen"] = streamCase{files: platform}
+	cases["specgen shard"] = streamCase{platform, []meshwright.Option{meshwright.Tenants("team-0003", "team-0040"), meshwright.WithoutMesh()}}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			objs, diags := meshwright.Render(c.files, c.opts...)
+			if err := diags.Err(); err != nil {
+				t.Fatal(err)
+			}
+			var docs encode.Documents
+			if err := meshwright.RenderEach(c.files, docs.Add, c.opts...).Err(); err != nil {
+				t.Fatal(err)
+			}
+			var streamed bytes.Buffer
+			if _, err := docs.WriteTo(&streamed); err != nil {
+				t.Fatal(err)
+			}
+			if want := encodeStream(t, objs); !bytes.Equal(streamed.Bytes(), want) {
+				t.Errorf("the stream differs from the render's objects (%d bytes against %d)", streamed.Len(), len(want))
+			}
+			if docs.Len() != len(objs) || len(objs) == 0 {
+				t.Errorf("%d documents for %d objects", docs.Len(), len(objs))
 			}
 		})
 	}

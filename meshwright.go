@@ -23,22 +23,36 @@ import (
 // and position; with any error among them the objects are nil. Options
 // narrow what is emitted (a shard), never what is validated.
 func Render(files []schema.File, opts ...Option) ([]render.Object, schema.Diagnostics) {
+	var c render.Collector
+	diags := RenderEach(files, c.Add, opts...)
+	if diags.Err() != nil {
+		return nil, diags
+	}
+	return c.Objects(), diags
+}
+
+// RenderEach is Render for inputs too large to hold all their objects:
+// each input's objects go to emit as soon as they are rendered (see
+// render.Each; encode.Documents takes them), and only the diagnostics are
+// returned. With an error among them, what emit received is not a render.
+func RenderEach(files []schema.File, emit func(source int, objs []render.Object), opts ...Option) schema.Diagnostics {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
 	spec, diags := Load(files)
 	if spec == nil {
-		return nil, diags
+		return diags
 	}
-	objs, found := render.Render(spec)
-	diags = append(diags, found...)
+	keep := o.sources(spec)
+	diags = append(diags, render.Each(spec, func(source int, objs []render.Object) {
+		if keep[source] {
+			emit(source, objs)
+		}
+	})...)
 	diags = append(diags, o.unknownTenants(spec)...)
 	diags.Sort()
-	if diags.Err() != nil {
-		return nil, diags
-	}
-	return o.shard(spec, objs), diags
+	return diags
 }
 
 // Option narrows what Render emits.
@@ -86,21 +100,15 @@ func (o options) unknownTenants(spec *schema.Spec) schema.Diagnostics {
 	return diags
 }
 
-// shard keeps the objects of the sources the options name.
-func (o options) shard(spec *schema.Spec, objs []render.Object) []render.Object {
-	if o.tenants == nil && !o.withoutMesh {
-		return objs
+// sources tells which of render.Each's sources (the Mesh, then each
+// Tenant) the options emit.
+func (o options) sources(spec *schema.Spec) []bool {
+	keep := make([]bool, len(spec.Tenants)+1)
+	keep[0] = !o.withoutMesh
+	for i, t := range spec.Tenants {
+		keep[i+1] = o.tenants == nil || slices.Contains(o.tenants, t.Metadata.Name)
 	}
-	keep := map[string]bool{}
-	if !o.withoutMesh {
-		keep[schema.KindMesh+"/"+spec.Mesh.Metadata.Name] = true
-	}
-	for _, t := range spec.Tenants {
-		if o.tenants == nil || slices.Contains(o.tenants, t.Metadata.Name) {
-			keep[schema.KindTenant+"/"+t.Metadata.Name] = true
-		}
-	}
-	return slices.DeleteFunc(objs, func(obj render.Object) bool { return !keep[obj.GetAnnotations()[render.AnnotationSource]] })
+	return keep
 }
 
 // Load validates the input files together and returns the typed,

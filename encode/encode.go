@@ -4,12 +4,14 @@
 package encode
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,24 +56,6 @@ func Stream(objs []render.Object) ([]byte, error) {
 		out = append(out, c.data...)
 	}
 	return out, nil
-}
-
-// WriteStream writes what Stream returns to w without holding it twice: at
-// platform scale the stream is hundreds of megabytes. Every object is
-// encoded before the first byte is written, so on an encoding error
-// nothing is; a failed write is reported as "writing output: ...".
-func WriteStream(w io.Writer, objs []render.Object) error {
-	chunks, err := encodeChunks(objs)
-	if err != nil {
-		return err
-	}
-	for i := range chunks {
-		if _, err := w.Write(chunks[i].data); err != nil {
-			return fmt.Errorf("writing output: %w", err)
-		}
-		chunks[i].data = nil // written: let the collector have it
-	}
-	return nil
 }
 
 // Objects encodes each object as a YAML document, on every core: objects
@@ -204,4 +188,88 @@ func fileKind(o render.Object) string {
 		return "kubernetesgateway"
 	}
 	return strings.ToLower(gvk.Kind)
+}
+
+// Documents encodes objects as they are rendered (it takes render.Each's
+// emit, from any goroutine) and writes them as the stream Stream returns
+// for the objects render.Render returns: a render of thousands of
+// tenants then holds its YAML, not its objects, which take several times
+// the memory.
+type Documents struct {
+	mu       sync.Mutex
+	bySource [][]document
+	errs     [][]error
+}
+
+// document is one object's YAML and its place in the stream.
+type document struct {
+	key  render.Key
+	data []byte
+}
+
+// Add encodes one input's objects.
+func (d *Documents) Add(source int, objs []render.Object) {
+	var buf bytes.Buffer
+	docs := make([]document, len(objs))
+	ends := make([]int, len(objs))
+	var errs []error
+	for i, o := range objs {
+		docs[i].key = render.KeyOf(o)
+		if err := appendObject(&buf, o); err != nil {
+			errs = append(errs, err)
+		}
+		ends[i] = buf.Len()
+	}
+	data, start := buf.Bytes(), 0
+	for i, end := range ends {
+		docs[i].data = data[start:end:end]
+		start = end
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if source >= len(d.bySource) {
+		d.bySource = slices.Grow(d.bySource, source+1-len(d.bySource))[:source+1]
+		d.errs = slices.Grow(d.errs, source+1-len(d.errs))[:source+1]
+	}
+	d.bySource[source], d.errs[source] = docs, errs
+}
+
+// Len is the number of documents added.
+func (d *Documents) Len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, docs := range d.bySource {
+		n += len(docs)
+	}
+	return n
+}
+
+// WriteTo writes the documents in render's order. On an encoding error
+// nothing is written; a failed write is reported as "writing output: ...".
+func (d *Documents) WriteTo(w io.Writer) (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := errors.Join(slices.Concat(d.errs...)...); err != nil {
+		return 0, err
+	}
+	docs := slices.Concat(d.bySource...)
+	slices.SortStableFunc(docs, func(a, b document) int { return a.key.Compare(b.key) })
+	out := bufio.NewWriterSize(w, 1<<16)
+	var written int64
+	for i, doc := range docs {
+		if i > 0 {
+			n, _ := out.WriteString(separator)
+			written += int64(n)
+		}
+		n, err := out.Write(doc.data)
+		written += int64(n)
+		if err != nil {
+			return written, fmt.Errorf("writing output: %w", err)
+		}
+	}
+	if err := out.Flush(); err != nil {
+		return written, fmt.Errorf("writing output: %w", err)
+	}
+	return written, nil
 }

@@ -7,8 +7,11 @@ package render
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,20 +36,108 @@ func groupKind(o Object) schema.GroupKind { return o.GetObjectKind().GroupVersio
 // and an error, located in the inputs, for every pair of inputs that would
 // render the same object. With any error the objects are nil.
 func Render(s *spec.Spec) ([]Object, spec.Diagnostics) {
+	var c Collector
+	diags := Each(s, c.Add)
+	if diags.Err() != nil {
+		return nil, diags
+	}
+	return c.Objects(), diags
+}
+
+// Each renders the inputs of a validated spec one at a time, on every core:
+// the Mesh is source 0, Tenant i is source i+1. It hands each input's
+// objects to emit as soon as they are rendered, so that a caller that
+// encodes them need not hold them all (a platform's objects take several
+// times the memory of their YAML). emit is called once per input, from
+// several goroutines at once. The diagnostics are Render's; with an error
+// among them, what emit received is not a render.
+func Each(s *spec.Spec, emit func(source int, objs []Object)) spec.Diagnostics {
 	mesh := s.Mesh
-	set := newObjectSet()
-	set.add(mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name), meshObjects(mesh, anyAmbient(s))...)
+	ambient := anyAmbient(s)
 	calls := callsOf(s.Tenants)
-	for _, t := range s.Tenants {
-		set.add(t.Origin, sourceOf(t.Kind, t.Metadata.Name), tenantObjects(&mesh.Spec, t, calls)...)
-		set.diags = append(set.diags, clientCAWarnings(&mesh.Spec, t)...)
-		set.diags = append(set.diags, registryOnlyWarnings(&mesh.Spec, t)...)
+	inputs := make([]rendered, len(s.Tenants)+1)
+	forEachInput(len(inputs), func(i int) {
+		in := &inputs[i]
+		var objs []Object
+		if i == 0 {
+			in.origin, in.source = mesh.Origin, sourceOf(mesh.Kind, mesh.Metadata.Name)
+			objs = meshObjects(mesh, ambient)
+		} else {
+			t := s.Tenants[i-1]
+			in.origin, in.source = t.Origin, sourceOf(t.Kind, t.Metadata.Name)
+			objs = tenantObjects(&mesh.Spec, t, calls)
+			in.warnings = append(clientCAWarnings(&mesh.Spec, t), registryOnlyWarnings(&mesh.Spec, t)...)
+		}
+		in.objects = make([]identity, len(objs))
+		for j, o := range objs {
+			annotate(o, in.source)
+			in.objects[j] = identity{groupKind(o), o.GetNamespace(), o.GetName()}
+		}
+		emit(i, objs)
+	})
+	// collisions are looked for in input order, so that which of two
+	// inputs is "first" does not depend on the scheduling
+	set := newObjectSet()
+	for _, in := range inputs {
+		set.add(in)
+		set.diags = append(set.diags, in.warnings...)
 	}
-	if set.diags.Err() != nil {
-		return nil, set.diags
+	return set.diags
+}
+
+// rendered is what Each keeps of one input once its objects are emitted.
+type rendered struct {
+	origin   spec.Origin
+	source   string
+	objects  []identity
+	warnings spec.Diagnostics
+}
+
+// identity is what makes two rendered objects the same object.
+type identity struct {
+	groupKind       schema.GroupKind
+	namespace, name string
+}
+
+// forEachInput calls fn for 0..n-1 on every core.
+func forEachInput(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
 	}
-	sortObjects(set.objects)
-	return set.objects, set.diags
+	wg.Wait()
+}
+
+// Collector gathers what Each emits, from any goroutine, in Render's order.
+type Collector struct {
+	mu       sync.Mutex
+	bySource [][]Object
+}
+
+// Add keeps one input's objects; it is Each's emit.
+func (c *Collector) Add(source int, objs []Object) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if source >= len(c.bySource) {
+		c.bySource = slices.Grow(c.bySource, source+1-len(c.bySource))[:source+1]
+	}
+	c.bySource[source] = objs
+}
+
+// Objects are the objects added, sorted by kind, namespace and name.
+func (c *Collector) Objects() []Object {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	objs := slices.Concat(c.bySource...)
+	sortObjects(objs)
+	return objs
 }
 
 // meshObjects are the objects the mesh admin's Mesh renders; with ambient
@@ -79,11 +170,10 @@ func tenantObjects(m *spec.MeshSpec, t *spec.Tenant, calls calls) []Object {
 
 func sourceOf(kind, name string) string { return kind + "/" + name }
 
-// objectSet collects rendered objects and refuses duplicates.
+// objectSet refuses objects that two inputs render.
 type objectSet struct {
-	objects []Object
-	owner   map[string]owner // kind/namespace/name -> the input rendering it
-	diags   spec.Diagnostics
+	owner map[identity]owner // the input rendering each object
+	diags spec.Diagnostics
 }
 
 // owner is the input an object came from, to name it in a collision.
@@ -97,27 +187,25 @@ func (o owner) String() string {
 	return fmt.Sprintf("%s (%s:%d)", o.source, o.origin.File, line)
 }
 
-func newObjectSet() *objectSet { return &objectSet{owner: map[string]owner{}} }
+func newObjectSet() *objectSet { return &objectSet{owner: map[identity]owner{}} }
 
-func (s *objectSet) add(origin spec.Origin, source string, objs ...Object) {
-	for _, o := range objs {
-		key := groupKind(o).String() + "/" + o.GetNamespace() + "/" + o.GetName()
-		if prev, dup := s.owner[key]; dup {
+func (s *objectSet) add(in rendered) {
+	for _, id := range in.objects {
+		if prev, dup := s.owner[id]; dup {
 			// at both inputs, each naming the other: either may be the one a change touched
-			s.conflict(owner{source, origin}, prev, o)
-			s.conflict(prev, owner{source, origin}, o)
+			s.conflict(owner{in.source, in.origin}, prev, id)
+			s.conflict(prev, owner{in.source, in.origin}, id)
 			continue
 		}
-		s.owner[key] = owner{source, origin}
-		annotate(o, source)
-		s.objects = append(s.objects, o)
+		s.owner[id] = owner{in.source, in.origin}
 	}
 }
 
-// conflict reports, at input at, that it renders o, which other renders too.
-func (s *objectSet) conflict(at, other owner, o Object) {
+// conflict reports, at input at, that it renders the object id, which other
+// renders too.
+func (s *objectSet) conflict(at, other owner, id identity) {
 	d := at.origin.Locate(spec.SeverityError, spec.CodeRenderedNameConflict, spec.Path{"metadata", "name"}, fmt.Sprintf(
-		"renders %s %q in namespace %q, which %s renders too: rename one of them", Kind(o), o.GetName(), o.GetNamespace(), other))
+		"renders %s %q in namespace %q, which %s renders too: rename one of them", id.groupKind.Kind, id.name, id.namespace, other))
 	d.Resource = at.source
 	s.diags = append(s.diags, d)
 }
@@ -138,21 +226,32 @@ func annotate(o Object, source string) {
 	o.SetAnnotations(ann)
 }
 
-// sortObjects orders by kind rank, namespace and name. The keys are read
-// once: a kind is parsed from the apiVersion on every call.
+// Key is an object's place in the order Render returns objects in.
+type Key struct {
+	rank            int
+	namespace, name string
+}
+
+// KeyOf is o's Key.
+func KeyOf(o Object) Key { return Key{kindRank[groupKind(o)], o.GetNamespace(), o.GetName()} }
+
+// Compare orders by kind rank, namespace and name.
+func (k Key) Compare(l Key) int {
+	return cmp.Or(cmp.Compare(k.rank, l.rank), strings.Compare(k.namespace, l.namespace), strings.Compare(k.name, l.name))
+}
+
+// sortObjects orders objects by Key, stably. The keys are read once: a kind
+// is parsed from the apiVersion on every call.
 func sortObjects(objs []Object) {
 	type keyed struct {
-		rank     int
-		ns, name string
-		object   Object
+		key    Key
+		object Object
 	}
 	keys := make([]keyed, len(objs))
 	for i, o := range objs {
-		keys[i] = keyed{kindRank[groupKind(o)], o.GetNamespace(), o.GetName(), o}
+		keys[i] = keyed{KeyOf(o), o}
 	}
-	slices.SortStableFunc(keys, func(a, b keyed) int {
-		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.ns, b.ns), strings.Compare(a.name, b.name))
-	})
+	slices.SortStableFunc(keys, func(a, b keyed) int { return a.key.Compare(b.key) })
 	for i, k := range keys {
 		objs[i] = k.object
 	}

@@ -48,7 +48,10 @@ prints every problem found. It writes nothing else.
   git show main:platform/mesh.yaml | meshwright validate - platform/tenants/`,
 		Args: inputArgs,
 		RunE: runE(func(cmd *cobra.Command, paths []string) error {
-			return a.process(paths, out, nil)
+			return a.process(paths, out, func(files []schema.File) (schema.Diagnostics, string, error) {
+				// rendered for the collisions, and dropped as rendered
+				return meshwright.RenderEach(files, func(int, []render.Object) {}), "", nil
+			})
 		}),
 	}
 	out.register(cmd)
@@ -82,18 +85,30 @@ byte for byte what the full render writes.
   meshwright render -o rendered --format sarif --diagnostics-file meshwright.sarif platform/`,
 		Args: inputArgs,
 		RunE: runE(func(cmd *cobra.Command, paths []string) error {
-			return a.process(paths, out, func(objs []render.Object) (string, error) {
+			opts := shard.options()
+			return a.process(paths, out, func(files []schema.File) (schema.Diagnostics, string, error) {
 				if dir != "" {
-					if err := encode.WriteTree(dir, objs); err != nil {
-						return "", err
+					objs, diags := meshwright.Render(files, opts...)
+					if diags.Err() != nil {
+						return diags, "", nil
 					}
-					return fmt.Sprintf("rendered %d objects under %s", len(objs), dir), nil
+					if err := encode.WriteTree(dir, objs); err != nil {
+						return diags, "", err
+					}
+					return diags, fmt.Sprintf("rendered %d objects under %s", len(objs), dir), nil
 				}
-				if err := encode.WriteStream(a.stdout, objs); err != nil {
-					return "", err
+				// encoded as rendered: a platform's objects would take
+				// several times the memory of their YAML
+				var docs encode.Documents
+				diags := meshwright.RenderEach(files, docs.Add, opts...)
+				if diags.Err() != nil {
+					return diags, "", nil
 				}
-				return fmt.Sprintf("rendered %d objects", len(objs)), nil
-			}, shard.options()...)
+				if _, err := docs.WriteTo(a.stdout); err != nil {
+					return diags, "", err
+				}
+				return diags, fmt.Sprintf("rendered %d objects", docs.Len()), nil
+			})
 		}),
 	}
 	cmd.Flags().StringVarP(&dir, "output-dir", "o", "", "write one file per object under `DIR` instead of a stream to stdout")
@@ -152,12 +167,12 @@ func (f *diagnosticsFlags) register(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
 }
 
-// process is validate, and render when output is given: read the inputs,
-// validate and render them, hand the objects to output when there is no
-// error, and report. Problems reading the inputs or writing the output are
-// reported with the diagnostics, so that a json or sarif report is always
-// one document.
-func (a *app) process(paths []string, flags diagnosticsFlags, output func([]render.Object) (string, error), opts ...meshwright.Option) (err error) {
+// process is validate and render: read the inputs, hand them to run, which
+// validates, renders and writes the output when there is no error, and
+// report. Problems reading the inputs or writing the output are reported
+// with the diagnostics, so that a json or sarif report is always one
+// document.
+func (a *app) process(paths []string, flags diagnosticsFlags, run func([]schema.File) (diags schema.Diagnostics, summary string, err error)) (err error) {
 	format, err := report.ParseFormat(flags.format)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
@@ -179,12 +194,8 @@ func (a *app) process(paths []string, flags diagnosticsFlags, output func([]rend
 	files, diags := a.readInputs(paths)
 	summary := ""
 	if diags.Err() == nil {
-		var objs []render.Object
-		objs, diags = meshwright.Render(files, opts...)
-		if diags.Err() == nil && output != nil {
-			if summary, err = output(objs); err != nil {
-				diags = append(diags, report.Failure("", err))
-			}
+		if diags, summary, err = run(files); err != nil {
+			diags = append(diags, report.Failure("", err))
 		}
 	}
 	if err := a.report(dest, diags, format); err != nil {
