@@ -49,6 +49,7 @@ func splitDocuments(file string, data []byte) ([]*document, []schema.Diagnostic)
 	}
 	var docs []*document
 	var diags []schema.Diagnostic
+	src := schema.NewSource(schema.File{Path: file, Data: data})
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for index := 0; ; index++ {
 		var root yaml.Node
@@ -59,7 +60,7 @@ func splitDocuments(file string, data []byte) ([]*document, []schema.Diagnostic)
 		if err != nil {
 			return docs, append(diags, syntaxDiagnostic(file, index, data, err))
 		}
-		doc, ds := newDocument(file, index, &root)
+		doc, ds := newDocument(src, index, &root)
 		diags = append(diags, ds...)
 		if doc != nil {
 			docs = append(docs, doc)
@@ -123,18 +124,18 @@ func indentedWithTab(data []byte, line int) bool {
 	return bytes.IndexByte(indent, '\t') >= 0
 }
 
-// newDocument converts one parsed document; empty documents yield nil.
-func newDocument(file string, index int, node *yaml.Node) (*document, []schema.Diagnostic) {
-	if node.Kind == yaml.DocumentNode {
-		if len(node.Content) == 0 {
-			return nil, nil
-		}
-		node = node.Content[0]
+// newDocument converts one document as the decoder returned it (a
+// DocumentNode); empty documents yield nil. The node tree is garbage once
+// converted: the document's Origin parses it again if a diagnostic needs it.
+func newDocument(src *schema.Source, index int, decoded *yaml.Node) (*document, []schema.Diagnostic) {
+	if len(decoded.Content) == 0 {
+		return nil, nil
 	}
-	o := schema.NewOrigin(file, index, node)
+	node := decoded.Content[0]
 	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
 		return nil, nil
 	}
+	o := src.Origin(index, decoded)
 	if schema.ResolveAlias(node).Kind != yaml.MappingNode {
 		return nil, []schema.Diagnostic{o.Locate(schema.SeverityError, schema.CodeNotAMapping, nil, "document must be a mapping with apiVersion and kind")}
 	}
