@@ -105,8 +105,10 @@ containers:
 
 ## bench: platform-scale benchmarks; compare two runs with benchstat old.txt new.txt
 BENCH_COUNT ?= 6
+BENCH_10K_COUNT ?= 3
 bench:
 	$(GO) test ./bench -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) | tee bench.txt
+	MESHWRIGHT_BENCH_10K=1 $(GO) test ./bench -run '^$$' -bench '(EndToEnd|BinaryRender)/tenants=10000$$' -benchtime 1x -benchmem -count $(BENCH_10K_COUNT) | tee -a bench.txt
 
 clean:
 	rm -rf bin

@@ -35,16 +35,7 @@ func TestContainer(t *testing.T) {
 	})
 
 	t.Run("Kptfile image pipeline", func(t *testing.T) {
-		pkg := kptPackage(t, `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: mesh
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - image: `+image+`
-`)
+		pkg := kptPackage(t, kptfileWith("    - image: "+image+"\n"))
 		before := readTree(t, pkg)
 		if r := command(t, pkg, podmanEnv, kpt, "fn", "render"); r.err != nil {
 			t.Fatalf("kpt fn render: %s", r)

@@ -225,6 +225,20 @@ func cliTree(t *testing.T, inputs ...string) map[string]string {
 	return tree
 }
 
+// kptfileWith is a package's Kptfile whose pipeline runs mutators (YAML
+// list items, indented under mutators:).
+func kptfileWith(mutators string) string {
+	return `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: mesh
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+  mutators:
+` + mutators
+}
+
 // kptPackage lays out a kpt package in a new directory: the Kptfile and
 // unrelated.yaml of testdata/package, and the Mesh and Tenants of
 // overlays/base. kptfile, when set, replaces the Kptfile.

@@ -1,8 +1,9 @@
 // Package fn is meshwright as a KRM function, for kpt and kustomize:
 // Processor takes the Mesh and Tenants among a ResourceList's items (or as
-// its functionConfig) and returns the items with the rendered objects,
-// replacing those an earlier run rendered. Problems become KRM results that
-// point at the user's file, line and field.
+// its functionConfig, or from the files its ConfigMap's data.sources names)
+// and returns the items with the rendered objects, replacing those an
+// earlier run rendered. Problems become KRM results that point at the
+// user's file, line and field.
 package fn
 
 import (
@@ -50,7 +51,12 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
-	objs, diags := meshwright.Render(inputFiles(inputs), opts.render()...)
+	files, err := opts.sourceFiles()
+	if err != nil {
+		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+		return rl.Results
+	}
+	objs, diags := meshwright.Render(append(inputFiles(inputs), files...), opts.render()...)
 	rl.Results = append(rl.Results, diagnosticResults(diags, inputs)...)
 	if diags.Err() != nil {
 		return rl.Results
@@ -85,6 +91,24 @@ type krmOptions struct {
 	// tenants and withoutMesh render a shard (data.tenants, data.mesh).
 	tenants     []string
 	withoutMesh bool
+	// sources are files and directories the function reads its inputs
+	// from, besides the items (data.sources): as a kustomize generator it
+	// renders a shard without kustomize holding every Tenant as a resource.
+	sources []string
+}
+
+// sourceFiles reads data.sources, relative to the working directory (under
+// kustomize, the directory of the kustomization that declares the
+// function), as `meshwright render PATH...` reads its paths.
+func (o krmOptions) sourceFiles() ([]schema.File, error) {
+	if len(o.sources) == 0 {
+		return nil, nil
+	}
+	files, err := meshwright.ReadFiles(o.sources...)
+	if err != nil {
+		return nil, fmt.Errorf("functionConfig data.sources: %w", err)
+	}
+	return files, nil
 }
 
 // render are the pipeline's options for these settings.
@@ -142,7 +166,7 @@ func functionConfig(fc *yaml.RNode) (krmOptions, []*yaml.RNode, error) {
 		}
 		return opts, elems, nil
 	}
-	return opts, nil, fmt.Errorf("functionConfig is %s %s: want a %s Mesh or Tenant, a List of them, or a ConfigMap with settings (data.outputDir, data.tenants, data.mesh)",
+	return opts, nil, fmt.Errorf("functionConfig is %s %s: want a %s Mesh or Tenant, a List of them, or a ConfigMap with settings (data.outputDir, data.tenants, data.mesh, data.sources)",
 		fc.GetApiVersion(), fc.GetKind(), schema.APIVersion)
 }
 
@@ -162,11 +186,17 @@ func (o *krmOptions) fromData(data map[string]string) error {
 			}
 			o.outputDir = dir
 		case "tenants":
-			tenants, err := tenantList(v)
+			tenants, err := listSetting(v)
 			if err != nil {
-				return fmt.Errorf("functionConfig data.tenants %q: %w", v, err)
+				return fmt.Errorf("functionConfig data.tenants %q: want a list of tenant names: %w", v, err)
 			}
 			o.tenants = tenants
+		case "sources":
+			sources, err := listSetting(v)
+			if err != nil || len(sources) == 0 {
+				return fmt.Errorf("functionConfig data.sources %q: want files or directories, e.g. \"../spec/mesh.yaml, ../spec/tenants\"", v)
+			}
+			o.sources = sources
 		case "mesh":
 			mesh, err := strconv.ParseBool(v)
 			if err != nil {
@@ -174,20 +204,20 @@ func (o *krmOptions) fromData(data map[string]string) error {
 			}
 			o.withoutMesh = !mesh
 		default:
-			return fmt.Errorf("functionConfig data.%s: unknown setting (known: outputDir, tenants, mesh)", k)
+			return fmt.Errorf("functionConfig data.%s: unknown setting (known: outputDir, tenants, mesh, sources)", k)
 		}
 	}
 	return nil
 }
 
-// tenantList reads data.tenants, a ConfigMap string: a YAML list
-// ("[a, b]") or names separated by commas ("a, b"); empty, the shard is the
-// Mesh's objects alone.
-func tenantList(v string) ([]string, error) {
+// listSetting reads a list in a ConfigMap string: YAML ("[a, b]") or
+// separated by commas ("a, b"). Empty is an empty list, not none: for
+// data.tenants, the shard of the Mesh's objects alone.
+func listSetting(v string) ([]string, error) {
 	var names []string
 	if strings.HasPrefix(strings.TrimSpace(v), "[") {
 		if err := yaml.Unmarshal([]byte(v), &names); err != nil {
-			return nil, fmt.Errorf("want a list of tenant names: %w", err)
+			return nil, err
 		}
 	} else {
 		for _, n := range strings.Split(v, ",") {
@@ -197,7 +227,7 @@ func tenantList(v string) ([]string, error) {
 		}
 	}
 	if names == nil {
-		names = []string{} // "" or "[]": the Mesh's objects alone
+		names = []string{}
 	}
 	return names, nil
 }

@@ -39,6 +39,9 @@ func diagnosticResult(d schema.Diagnostic, in *krmInput) *framework.Result {
 		kind, name, _ := strings.Cut(d.Resource, "/")
 		r.ResourceRef = resourceRef(schema.APIVersion, kind, "", name)
 	}
+	if in == nil && d.File != "" {
+		r.File = &framework.File{Path: d.File} // read from data.sources
+	}
 	return r
 }
 
