@@ -144,6 +144,15 @@ const minObjectsPerWorker = 256
 // round trip because the upstream types (Kubernetes, Istio's protos) define
 // their wire form in JSON.
 func Plain(o render.Object) (map[string]any, error) {
+	if v, err := istioPlain(o); err == nil {
+		shape(v)
+		return v, nil
+	}
+	return plainViaJSON(o)
+}
+
+// plainViaJSON is Plain through the upstream types' own JSON.
+func plainViaJSON(o render.Object) (map[string]any, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s %s/%s: %w", render.Kind(o), o.GetNamespace(), o.GetName(), err)
