@@ -205,6 +205,9 @@ func fileKind(o render.Object) string {
 // tenants then holds its YAML, not its objects, which take several times
 // the memory.
 type Documents struct {
+	// Paths keeps each object's Path too, for WriteTree.
+	Paths bool
+
 	mu       sync.Mutex
 	bySource [][]document
 	errs     [][]error
@@ -213,6 +216,7 @@ type Documents struct {
 // document is one object's YAML and its place in the stream.
 type document struct {
 	key  render.Key
+	path string // with Paths
 	data []byte
 }
 
@@ -224,6 +228,9 @@ func (d *Documents) Add(source int, objs []render.Object) {
 	var errs []error
 	for i, o := range objs {
 		docs[i].key = render.KeyOf(o)
+		if d.Paths {
+			docs[i].path = Path(o)
+		}
 		if err := appendObject(&buf, o); err != nil {
 			errs = append(errs, err)
 		}

@@ -31,6 +31,32 @@ func WriteTree(dir string, objs []render.Object) error {
 	for i, o := range objs {
 		files[Path(o)] = docs[i]
 	}
+	return writeFiles(dir, files)
+}
+
+// WriteTree is the package's WriteTree for the documents added, which must
+// have been kept with their Paths. On an encoding error nothing is written.
+func (d *Documents) WriteTree(dir string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.Paths {
+		return errors.New("documents kept without their paths: set Documents.Paths")
+	}
+	if err := errors.Join(slices.Concat(d.errs...)...); err != nil {
+		return err
+	}
+	files := map[string][]byte{}
+	for _, docs := range d.bySource {
+		for _, doc := range docs {
+			files[doc.path] = doc.data
+		}
+	}
+	return writeFiles(dir, files)
+}
+
+// writeFiles makes dir hold exactly files, removing the files of the
+// previous render that are not among them.
+func writeFiles(dir string, files map[string][]byte) error {
 	previous, err := readManifest(dir)
 	if err != nil {
 		return err

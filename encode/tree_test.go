@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/meshwright/meshwright"
+	"github.com/meshwright/meshwright/internal/specgen"
 	"github.com/meshwright/meshwright/render"
 )
 
@@ -82,5 +84,51 @@ func TestWriteTreeRefusesAManifestPointingOutside(t *testing.T) {
 	}
 	if err := WriteTree(dir, []render.Object{namespaceObject("Tenant/a", "a")}); err == nil {
 		t.Error("WriteTree followed a manifest entry outside its directory")
+	}
+}
+
+// TestDocumentsWriteTreeIsWriteTree: the tree `render -o` writes from the
+// documents encoded as rendered, inputs arriving in any order, is the tree
+// WriteTree writes from the objects, byte for byte.
+func TestDocumentsWriteTreeIsWriteTree(t *testing.T) {
+	files := specgen.Files(specgen.Options{Tenants: 6, Services: 4, Seed: 3})
+	objs, diags := meshwright.Render(files)
+	if err := diags.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := t.TempDir()
+	if err := WriteTree(want, objs); err != nil {
+		t.Fatal(err)
+	}
+	docs := Documents{Paths: true}
+	var sources [][]render.Object
+	if diags := meshwright.RenderEach(files, func(source int, objs []render.Object) {
+		for len(sources) <= source {
+			sources = append(sources, nil)
+		}
+		sources[source] = objs
+	}); diags.Err() != nil {
+		t.Fatal(diags.Err())
+	}
+	for i := len(sources) - 1; i >= 0; i-- { // the last input first
+		docs.Add(i, sources[i])
+	}
+	got := t.TempDir()
+	if err := docs.WriteTree(got); err != nil {
+		t.Fatal(err)
+	}
+	wantFiles, gotFiles := treeFiles(t, want), treeFiles(t, got)
+	if !slices.Equal(wantFiles, gotFiles) {
+		t.Fatalf("files differ:\n got %v\nwant %v", gotFiles, wantFiles)
+	}
+	for _, f := range wantFiles {
+		w, _ := os.ReadFile(filepath.Join(want, f))
+		g, _ := os.ReadFile(filepath.Join(got, f))
+		if string(w) != string(g) {
+			t.Errorf("%s differs", f)
+		}
+	}
+	if err := (&Documents{}).WriteTree(t.TempDir()); err == nil {
+		t.Error("WriteTree wrote documents kept without their paths")
 	}
 }

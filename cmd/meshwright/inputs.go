@@ -87,22 +87,18 @@ byte for byte what the full render writes.
 		RunE: runE(func(cmd *cobra.Command, paths []string) error {
 			opts := shard.options()
 			return a.process(paths, out, func(files []schema.File) (schema.Diagnostics, string, error) {
-				if dir != "" {
-					objs, diags := meshwright.Render(files, opts...)
-					if diags.Err() != nil {
-						return diags, "", nil
-					}
-					if err := encode.WriteTree(dir, objs); err != nil {
-						return diags, "", err
-					}
-					return diags, fmt.Sprintf("rendered %d objects under %s", len(objs), dir), nil
-				}
 				// encoded as rendered: a platform's objects would take
 				// several times the memory of their YAML
-				var docs encode.Documents
+				docs := encode.Documents{Paths: dir != ""}
 				diags := meshwright.RenderEach(files, docs.Add, opts...)
 				if diags.Err() != nil {
 					return diags, "", nil
+				}
+				if dir != "" {
+					if err := docs.WriteTree(dir); err != nil {
+						return diags, "", err
+					}
+					return diags, fmt.Sprintf("rendered %d objects under %s", docs.Len(), dir), nil
 				}
 				if _, err := docs.WriteTo(a.stdout); err != nil {
 					return diags, "", err
