@@ -14,12 +14,13 @@ import (
 // mayImport is the data flow of the README, package by package: what each
 // package of the product may import from this module. Tests are free.
 var mayImport = map[string][]string{
+	"internal/parallel": {}, // a worker pool, below everything
 	"schema":            {},
 	"schema/cueschema":  {"schema"},
 	"schema/rules":      {"schema"},
-	"schema/load":       {"schema", "schema/cueschema", "schema/rules"},
+	"schema/load":       {"schema", "schema/cueschema", "schema/rules", "internal/parallel"},
 	"schema/jsonschema": {"schema", "schema/cueschema"},
-	"render":            {"schema"},
+	"render":            {"schema", "internal/parallel"},
 	"encode":            {"render"},
 	".":                 {"schema", "schema/load", "render"},
 	"fn":                {".", "schema", "render", "encode"},

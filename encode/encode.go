@@ -140,9 +140,10 @@ func encodeChunks(objs []render.Object) ([]chunk, error) {
 const minObjectsPerWorker = 256
 
 // Plain returns the object as plain maps, lists and scalars, shaped as it
-// is written: the form the YAML writer takes, and tests read. JSON is the
-// round trip because the upstream types (Kubernetes, Istio's protos) define
-// their wire form in JSON.
+// is written: the form the YAML writer takes, and tests read. The upstream
+// types (Kubernetes, Istio's protos) define their wire form in JSON, so it
+// is their JSON read back; Istio's messages are read directly (istioPlain),
+// to the same values.
 func Plain(o render.Object) (map[string]any, error) {
 	if v, err := istioPlain(o); err == nil {
 		shape(v)

@@ -11,11 +11,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/meshwright/meshwright/internal/parallel"
 	spec "github.com/meshwright/meshwright/schema"
 )
 
@@ -56,7 +56,7 @@ func Each(s *spec.Spec, emit func(source int, objs []Object)) spec.Diagnostics {
 	ambient := anyAmbient(s)
 	calls := callsOf(s.Tenants)
 	inputs := make([]rendered, len(s.Tenants)+1)
-	forEachInput(len(inputs), func(i int) {
+	parallel.ForEach(len(inputs), min(runtime.GOMAXPROCS(0), len(inputs)), func(_, i int) {
 		in := &inputs[i]
 		var objs []Object
 		if i == 0 {
@@ -97,22 +97,6 @@ type rendered struct {
 type identity struct {
 	groupKind       schema.GroupKind
 	namespace, name string
-}
-
-// forEachInput calls fn for 0..n-1 on every core.
-func forEachInput(n int, fn func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // Collector gathers what Each emits, from any goroutine, in Render's order.

@@ -13,8 +13,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/meshwright/meshwright/internal/parallel"
 	"github.com/meshwright/meshwright/schema"
 	"github.com/meshwright/meshwright/schema/cueschema"
 	"github.com/meshwright/meshwright/schema/rules"
@@ -175,7 +175,7 @@ type split struct {
 // splitAll parses the files on every core, results in file order.
 func splitAll(files []schema.File) []split {
 	out := make([]split, len(files))
-	forEach(len(files), workersFor(len(files)), func(_, i int) {
+	parallel.ForEach(len(files), workersFor(len(files)), func(_, i int) {
 		out[i].docs, out[i].diags = splitDocuments(files[i].Path, files[i].Data)
 	})
 	return out
@@ -190,7 +190,7 @@ func validateAll(docs []*document) ([]input, error) {
 		return nil, err
 	}
 	inputs := make([]input, len(docs))
-	forEach(len(docs), len(validators), func(worker, i int) {
+	parallel.ForEach(len(docs), len(validators), func(worker, i int) {
 		inputs[i] = validateDocument(validators[worker], docs[i])
 	})
 	return inputs, nil
@@ -201,27 +201,6 @@ func validateAll(docs []*document) ([]input, error) {
 func workersFor(items int) int {
 	const minItemsPerWorker = 32
 	return max(1, min(runtime.GOMAXPROCS(0), items/minItemsPerWorker))
-}
-
-// forEach calls fn for the indexes 0..n-1 on the given number of goroutines;
-// worker tells fn which goroutine runs it.
-func forEach(n, workers int, fn func(worker, i int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(w, i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 func validateDocument(v *cueschema.Validator, doc *document) input {
