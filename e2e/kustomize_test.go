@@ -311,3 +311,27 @@ func TestKustomizeShards(t *testing.T) {
 		}
 	}
 }
+
+// TestKustomizeShardsReadEveryInput: each shard of overlays/shards reads the
+// whole spec, so an error in another tenant's file refuses it, with that
+// file and line: a shard that read only its own tenant would build.
+func TestKustomizeShardsReadEveryInput(t *testing.T) {
+	for shard, broken := range map[string]string{"mesh": "shop", "bookinfo": "shop", "shop": "bookinfo"} {
+		t.Run(shard, func(t *testing.T) {
+			root := overlayTree(t)
+			file := filepath.Join(root, "overlays", "base", "tenants", broken+".yaml")
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustWrite(t, file, strings.Replace(string(b), "\nspec:\n", "\nspec:\n  bogus: true\n", 1))
+			r := kustomizeBuild(t, root, nil, "--enable-exec", "overlays/shards/"+shard)
+			if r.err == nil {
+				t.Fatalf("shard %s built with an error in tenants/%s.yaml:\n%s", shard, broken, r)
+			}
+			if want := "tenants/" + broken + ".yaml:"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "spec.bogus") {
+				t.Errorf("shard %s: want the error at %s... spec.bogus:\n%s", shard, want, r)
+			}
+		})
+	}
+}
