@@ -265,13 +265,10 @@ func (d *Documents) Len() int {
 // WriteTo writes the documents in render's order. On an encoding error
 // nothing is written; a failed write is reported as "writing output: ...".
 func (d *Documents) WriteTo(w io.Writer) (int64, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := errors.Join(slices.Concat(d.errs...)...); err != nil {
+	docs, err := d.Sorted()
+	if err != nil {
 		return 0, err
 	}
-	docs := slices.Concat(d.bySource...)
-	slices.SortStableFunc(docs, func(a, b document) int { return a.key.Compare(b.key) })
 	out := bufio.NewWriterSize(w, 1<<16)
 	var written int64
 	for i, doc := range docs {
@@ -279,7 +276,7 @@ func (d *Documents) WriteTo(w io.Writer) (int64, error) {
 			n, _ := out.WriteString(separator)
 			written += int64(n)
 		}
-		n, err := out.Write(doc.data)
+		n, err := out.Write(doc)
 		written += int64(n)
 		if err != nil {
 			return written, fmt.Errorf("writing output: %w", err)
@@ -289,4 +286,22 @@ func (d *Documents) WriteTo(w io.Writer) (int64, error) {
 		return written, fmt.Errorf("writing output: %w", err)
 	}
 	return written, nil
+}
+
+// Sorted is each document, without separator, in render's order: the
+// documents of Objects for the objects render.Render returns. It fails with
+// every encoding error.
+func (d *Documents) Sorted() ([][]byte, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := errors.Join(slices.Concat(d.errs...)...); err != nil {
+		return nil, err
+	}
+	docs := slices.Concat(d.bySource...)
+	slices.SortStableFunc(docs, func(a, b document) int { return a.key.Compare(b.key) })
+	data := make([][]byte, len(docs))
+	for i, doc := range docs {
+		data[i] = doc.data
+	}
+	return data, nil
 }

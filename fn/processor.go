@@ -3,11 +3,14 @@
 // its functionConfig, or from the files its ConfigMap's data.sources names)
 // and returns the items with the rendered objects, replacing those an
 // earlier run rendered. Problems become KRM results that point at the
-// user's file, line and field.
+// user's file, line and field. Execute is Processor for a whole
+// ResourceList stream, as the binary runs it, writing the rendered objects
+// as they are encoded.
 package fn
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -41,37 +44,78 @@ type Processor struct{}
 // items exactly as they came, so kpt writes nothing, and returns the
 // results.
 func (Processor) Process(rl *framework.ResourceList) error {
+	j, err := newJob(rl)
+	if err != nil {
+		return err
+	}
+	objs, diags := meshwright.Render(j.files, j.opts.render()...)
+	if err := j.report(rl, diags); err != nil {
+		return err
+	}
+	generated, err := generatedItems(objs, j.opts.outputDir)
+	if err != nil {
+		return err
+	}
+	kept, err := j.keptItems()
+	if err != nil {
+		return err
+	}
+	rl.Items = append(kept, generated...)
+	return nil
+}
+
+// job is one run of the function, read from its ResourceList: what it
+// renders and which items it keeps.
+type job struct {
+	opts   krmOptions
+	inputs []*krmInput
+	// files are the inputs and data.sources, as the pipeline reads them.
+	files []schema.File
+	// kept are the items that stay: all but the objects this run renders
+	// again.
+	kept []*yaml.RNode
+}
+
+// newJob reads the list's functionConfig and inputs; a setting the function
+// cannot run with is a result, and the error is rl.Results.
+func newJob(rl *framework.ResourceList) (*job, error) {
 	opts, configInputs, err := functionConfig(rl.FunctionConfig)
 	if err != nil {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error()})
-		return rl.Results
+		return nil, rl.Results
 	}
 	kept := withoutGenerated(rl.Items, opts.replaces)
 	inputs, err := collectInputs(kept, configInputs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	files, err := opts.sourceFiles()
 	if err != nil {
 		rl.Results = append(rl.Results, &framework.Result{Severity: framework.Error, Message: err.Error()})
-		return rl.Results
+		return nil, rl.Results
 	}
-	objs, diags := meshwright.Render(append(inputFiles(inputs), files...), opts.render()...)
-	rl.Results = append(rl.Results, diagnosticResults(diags, inputs)...)
+	return &job{opts: opts, inputs: inputs, files: append(inputFiles(inputs), files...), kept: kept}, nil
+}
+
+// report adds the render's diagnostics to the results; when they hold an
+// error it returns the results, and the items stay as they came.
+func (j *job) report(rl *framework.ResourceList, diags schema.Diagnostics) error {
+	rl.Results = append(rl.Results, diagnosticResults(diags, j.inputs)...)
 	if diags.Err() != nil {
 		return rl.Results
 	}
-	generated, err := generatedItems(objs, opts.outputDir)
-	if err != nil {
-		return err
-	}
-	for _, in := range inputs {
+	return nil
+}
+
+// keptItems are the kept items of a run that succeeded, its input items
+// marked local-config: they go before the rendered objects.
+func (j *job) keptItems() ([]*yaml.RNode, error) {
+	for _, in := range j.inputs {
 		if err := in.markLocalConfig(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	rl.Items = append(kept, generated...)
-	return nil
+	return j.kept, nil
 }
 
 // inputFiles are the inputs as the files the pipeline reads.
@@ -261,7 +305,7 @@ func withoutGenerated(items []*yaml.RNode, replaced func(source string) bool) []
 func generatedItems(objs []render.Object, dir string) ([]*yaml.RNode, error) {
 	items := make([]*yaml.RNode, 0, len(objs))
 	for _, o := range objs {
-		b, err := encode.Object(o)
+		b, err := encode.Object(withFileAnnotations(o, dir, fileAnnotations))
 		if err != nil {
 			return nil, err
 		}
@@ -269,20 +313,33 @@ func generatedItems(objs []render.Object, dir string) ([]*yaml.RNode, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading back %s %s: %w", render.Kind(o), o.GetName(), err)
 		}
-		file := path.Join(dir, encode.Path(o))
-		for _, a := range [][2]string{
-			{kioutil.LegacyPathAnnotation, file},
-			{kioutil.LegacyIndexAnnotation, "0"},
-			{kioutil.PathAnnotation, file},
-			{kioutil.IndexAnnotation, "0"},
-			// the encoder indents lists under their key; kpt keeps that when told
-			{kioutil.SeqIndentAnnotation, "wide"},
-		} {
-			if err := n.PipeE(yaml.SetAnnotation(a[0], a[1])); err != nil {
-				return nil, fmt.Errorf("annotating %s: %w", file, err)
-			}
-		}
 		items = append(items, n)
 	}
 	return items, nil
+}
+
+// fileAnnotations are the pairs of annotations that name an item's file and
+// its place in it: kyaml's and the legacy ones.
+var fileAnnotations = [][2]string{
+	{kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation},
+	{kioutil.PathAnnotation, kioutil.IndexAnnotation},
+}
+
+// withFileAnnotations annotates a rendered object with the file kpt writes
+// it to, under dir, with the pairs of annotations given. kpt and kustomize
+// remove these annotations from what they write.
+func withFileAnnotations(o render.Object, dir string, pairs [][2]string) render.Object {
+	file := path.Join(dir, encode.Path(o))
+	annotations := maps.Clone(o.GetAnnotations()) // renderers may share one map
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	for _, pair := range pairs {
+		annotations[pair[0]] = file
+		annotations[pair[1]] = "0"
+	}
+	// the encoder indents lists under their key; kpt keeps that when told
+	annotations[kioutil.SeqIndentAnnotation] = "wide"
+	o.SetAnnotations(annotations)
+	return o
 }

@@ -276,7 +276,7 @@ func TestLinesInUserFiles(t *testing.T) {
 // execute runs the function as cmd/meshwright does.
 func execute(input string) (string, error) {
 	var out bytes.Buffer
-	err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(input), Writer: &out, KeepReaderAnnotations: true})
+	_, err := Execute(strings.NewReader(input), &out)
 	return out.String(), err
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"golang.org/x/term"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/meshwright/meshwright/fn"
 )
@@ -22,13 +21,7 @@ func functionMode(stdin io.Reader, stdout, stderr io.Writer, usage func() string
 		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
-	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
-	var results framework.Results
-	err := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
-		err := fn.Processor{}.Process(rl)
-		results = rl.Results
-		return err
-	}), rw)
+	results, err := fn.Execute(stdin, stdout)
 	// kpt shows the results from stdout; kustomize shows only stderr
 	for _, r := range results {
 		fmt.Fprintln(stderr, r.Message)
