@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/meshwright/meshwright"
 	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/internal/specgen"
@@ -166,10 +170,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 // a one-tenant spec: the cost a kustomize build pays per function call,
 // process start and schema compilation included.
 func BenchmarkBinaryValidateOneTenant(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "meshwright")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/meshwright").CombinedOutput(); err != nil {
-		b.Fatalf("building the binary: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	dir := writeSpec(b, 1)
 	for b.Loop() {
 		if out, err := exec.Command(bin, "validate", dir).CombinedOutput(); err != nil {
@@ -184,10 +185,7 @@ func BenchmarkBinaryValidateOneTenant(b *testing.B) {
 // the render takes 30 seconds or 160. Peak memory is reported as
 // peak-RSS-MB.
 func BenchmarkBinaryRender(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "meshwright")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/meshwright").CombinedOutput(); err != nil {
-		b.Fatalf("building the binary: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	for _, n := range sizes {
 		if n < 1000 {
 			continue
@@ -196,11 +194,71 @@ func BenchmarkBinaryRender(b *testing.B) {
 			dir := writeSpec(b, n)
 			peak := int64(0)
 			for b.Loop() {
-				peak = max(peak, peakRSS(b, bin, "render", dir))
+				peak = max(peak, peakRSS(b, nil, bin, "render", dir))
 			}
 			b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
 		})
 	}
+}
+
+// BenchmarkBinaryFunction runs the binary as a KRM function over the
+// ResourceList kpt sends for a package of the spec: run=first holds the
+// inputs alone, run=again the function's own output too, as `kpt fn
+// render` sends a package that holds the previous render. Peak memory is
+// reported as peak-RSS-MB.
+func BenchmarkBinaryFunction(b *testing.B) {
+	bin := buildBinary(b)
+	for _, n := range sizes {
+		if n < 100 || n > 1000 {
+			continue
+		}
+		first := packageList(b, n)
+		var again bytes.Buffer
+		cmd := exec.Command(bin)
+		cmd.Stdin, cmd.Stdout = bytes.NewReader(first), &again
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("the function failed: %v", err)
+		}
+		for _, run := range []struct {
+			name  string
+			input []byte
+		}{{"first", first}, {"again", again.Bytes()}} {
+			b.Run(fmt.Sprintf("tenants=%d/run=%s", n, run.name), func(b *testing.B) {
+				peak := int64(0)
+				for b.Loop() {
+					peak = max(peak, peakRSS(b, bytes.NewReader(run.input), bin))
+				}
+				b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+			})
+		}
+	}
+}
+
+// packageList is the ResourceList kpt sends a function for a package that
+// holds the spec's files: each document annotated with its file and index.
+func packageList(b *testing.B, tenants int) []byte {
+	var items []*yaml.RNode
+	for _, f := range files(tenants) {
+		nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(f.Data), SetAnnotations: map[string]string{kioutil.PathAnnotation: f.Path, kioutil.LegacyPathAnnotation: f.Path}}).Read()
+		if err != nil {
+			b.Fatal(err)
+		}
+		items = append(items, nodes...)
+	}
+	var list bytes.Buffer
+	w := kio.ByteWriter{Writer: &list, KeepReaderAnnotations: true, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion}
+	if err := w.Write(items); err != nil {
+		b.Fatal(err)
+	}
+	return list.Bytes()
+}
+
+func buildBinary(b *testing.B) string {
+	bin := filepath.Join(b.TempDir(), "meshwright")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/meshwright").CombinedOutput(); err != nil {
+		b.Fatalf("building the binary: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // peakRSS runs the binary with its output discarded and returns its peak
@@ -209,11 +267,11 @@ func BenchmarkBinaryRender(b *testing.B) {
 // sharing its memory until they exec, and Linux keeps the larger high-water
 // mark across the exec (after an in-process benchmark at 10,000 tenants,
 // several GB).
-func peakRSS(b *testing.B, bin string, args ...string) int64 {
+func peakRSS(b *testing.B, stdin io.Reader, bin string, args ...string) int64 {
 	timings := filepath.Join(b.TempDir(), "time.txt")
 	var stderr bytes.Buffer
 	cmd := exec.Command("/usr/bin/time", append([]string{"-o", timings, "-f", "%M", bin}, args...)...)
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, io.Discard, &stderr
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("%s %v (GNU time is needed, Debian package time): %v\n%s", bin, args, err, stderr.Bytes())
 	}
