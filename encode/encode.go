@@ -29,8 +29,14 @@ func Object(o render.Object) ([]byte, error) {
 }
 
 // appendObject writes one object's YAML document to buf; on error buf may
-// hold part of it.
+// hold part of it. An Istio object is written straight from its messages;
+// what that does not take is written from Plain, which falls back to JSON.
 func appendObject(buf *bytes.Buffer, o render.Object) error {
+	start := buf.Len()
+	if writeIstio(buf, o) == nil {
+		return nil
+	}
+	buf.Truncate(start)
 	v, err := Plain(o)
 	if err != nil {
 		return err

@@ -35,28 +35,30 @@ var errNotPlain = errors.New("not an Istio envelope of known messages")
 // istioPlain is o as plain values, or an error (errNotPlain among them):
 // then o takes the JSON round trip, which gives jsonpb's own error.
 func istioPlain(o render.Object) (map[string]any, error) {
+	return istioValue(o, messageValue)
+}
+
+// istioValue is o as plain values with its spec as specValue gives it: a
+// plain value (messageValue) or a message the writer reads as it writes
+// (writtenMessage).
+func istioValue(o render.Object, specValue func(protoreflect.Message) (any, error)) (map[string]any, error) {
 	envelope, spec, status, ok := istioParts(o)
 	if !ok {
 		return nil, errNotPlain
 	}
-	specValue, err := messageValue(spec.ProtoReflect())
+	specV, err := specValue(spec.ProtoReflect())
 	if err != nil {
 		return nil, err
 	}
-	statusValue, err := messageValue(status.ProtoReflect())
+	statusV, err := messageValue(status.ProtoReflect())
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(envelope)
+	v, err := envelope.value()
 	if err != nil {
 		return nil, err
 	}
-	decoded, err := decodeJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	v := decoded.(map[string]any)
-	v["spec"], v["status"] = specValue, statusValue
+	v["spec"], v["status"] = specV, statusV
 	return v, nil
 }
 
@@ -87,6 +89,70 @@ func istioParts(o render.Object) (env *envelope, spec, status proto.Message, ok 
 type envelope struct {
 	*metav1.TypeMeta `json:",inline"`
 	Metadata         *metav1.ObjectMeta `json:"metadata"`
+}
+
+// value is the envelope as its JSON reads back. Metadata of names, labels
+// and annotations alone (what renders set) is read directly: marshalling
+// and reading back every object's metadata was a tenth of a render's CPU.
+func (e *envelope) value() (map[string]any, error) {
+	if md, ok := simpleMetadata(e.Metadata); ok {
+		v := map[string]any{"metadata": md}
+		if e.APIVersion != "" {
+			v["apiVersion"] = e.APIVersion
+		}
+		if e.Kind != "" {
+			v["kind"] = e.Kind
+		}
+		return v, nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	decoded, err := decodeJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	return decoded.(map[string]any), nil
+}
+
+// simpleMetadata is m as its JSON reads back when it sets no field but
+// names, labels and annotations; TestSimpleMetadataKnowsObjectMeta fails
+// when ObjectMeta gains a field this does not check.
+func simpleMetadata(m *metav1.ObjectMeta) (map[string]any, bool) {
+	if m.SelfLink != "" || m.UID != "" || m.ResourceVersion != "" || m.Generation != 0 ||
+		!m.CreationTimestamp.IsZero() || m.DeletionTimestamp != nil || m.DeletionGracePeriodSeconds != nil ||
+		m.OwnerReferences != nil || m.Finalizers != nil || m.ManagedFields != nil {
+		return nil, false
+	}
+	md := map[string]any{}
+	for _, f := range []struct {
+		key, value string
+	}{{"name", m.Name}, {"generateName", m.GenerateName}, {"namespace", m.Namespace}} {
+		if f.value != "" {
+			if !utf8.ValidString(f.value) {
+				return nil, false // encoding/json would replace the bytes
+			}
+			md[f.key] = f.value
+		}
+	}
+	for _, f := range []struct {
+		key    string
+		values map[string]string
+	}{{"labels", m.Labels}, {"annotations", m.Annotations}} {
+		if len(f.values) == 0 {
+			continue
+		}
+		values := make(map[string]any, len(f.values))
+		for k, v := range f.values {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return nil, false
+			}
+			values[k] = v
+		}
+		md[f.key] = values
+	}
+	return md, true
 }
 
 var istioShapes sync.Map // reflect.Type -> bool

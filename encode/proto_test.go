@@ -1,6 +1,8 @@
 package encode
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -54,6 +56,54 @@ func TestIstioPlainIsTheJSONRoundTrip(t *testing.T) {
 			taken++
 		}
 	}
+	for _, c := range corpus(t) {
+		t.Run(c.name, func(t *testing.T) { check(t, c.objs) })
+	}
+	if taken < 1000 {
+		t.Errorf("istioPlain took %d objects: want every Istio object of the renders, over a thousand", taken)
+	}
+}
+
+// TestWrittenIstioIsPlainWritten holds writeIstio, which reads an Istio
+// object's spec as it writes it, to writing Plain's value for it, over the
+// corpus, and checks that it takes every Istio object.
+func TestWrittenIstioIsPlainWritten(t *testing.T) {
+	taken := 0
+	for _, c := range corpus(t) {
+		t.Run(c.name, func(t *testing.T) {
+			for _, o := range c.objs {
+				if _, _, _, ok := istioParts(o); !ok {
+					continue
+				}
+				var got bytes.Buffer
+				if err := writeIstio(&got, o); err != nil {
+					t.Errorf("%s %s/%s: writeIstio: %v", render.Kind(o), o.GetNamespace(), o.GetName(), err)
+					continue
+				}
+				v, err := Plain(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want bytes.Buffer
+				if err := writeValue(&want, v); err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != want.String() {
+					t.Errorf("%s %s/%s:\n got %s\nwant %s", render.Kind(o), o.GetNamespace(), o.GetName(), got.String(), want.String())
+				}
+				taken++
+			}
+		})
+	}
+	if taken < 1000 {
+		t.Errorf("writeIstio took %d objects: want every Istio object of the renders, over a thousand", taken)
+	}
+}
+
+// corpus is what the examples, the golden cases and specgen platforms
+// render, and objects with messages the renders do not hold.
+func corpus(t *testing.T) []namedObjects {
+	t.Helper()
 	var cases []string
 	for _, pattern := range []string{"../examples/*/spec", "../examples/*/*/spec", "../testdata/golden/*/spec"} {
 		m, err := filepath.Glob(pattern)
@@ -65,23 +115,26 @@ func TestIstioPlainIsTheJSONRoundTrip(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatal("no golden cases found")
 	}
+	var all []namedObjects
 	for _, dir := range cases {
 		files, err := meshwright.ReadFiles(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Run(dir, func(t *testing.T) { check(t, rendered(t, files)) })
+		all = append(all, namedObjects{dir, rendered(t, files)})
 	}
 	for seed := int64(0); seed < 4; seed++ {
 		for _, visibility := range []string{"scoped", "mesh"} {
 			files := specgen.Files(specgen.Options{Tenants: 12, Services: 6, Seed: seed, Visibility: visibility})
-			t.Run(fmt.Sprintf("specgen seed %d %s", seed, visibility), func(t *testing.T) { check(t, rendered(t, files)) })
+			all = append(all, namedObjects{fmt.Sprintf("specgen seed %d %s", seed, visibility), rendered(t, files)})
 		}
 	}
-	t.Run("messages the renders do not hold", func(t *testing.T) { check(t, unusualMessages()) })
-	if taken < 1000 {
-		t.Errorf("istioPlain took %d objects: want every Istio object of the renders, over a thousand", taken)
-	}
+	return append(all, namedObjects{"messages the renders do not hold", unusualMessages()})
+}
+
+type namedObjects struct {
+	name string
+	objs []render.Object
 }
 
 func rendered(t *testing.T, files []schema.File) []render.Object {
@@ -144,8 +197,9 @@ func unusualMessages() []render.Object {
 
 func envoyFilterWith(value *structpb.Struct) render.Object {
 	return &networkingv1alpha3.EnvoyFilter{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.istio.io/v1alpha3", Kind: "EnvoyFilter"},
-		ObjectMeta: metav1.ObjectMeta{Name: "unusual", Namespace: "ns"},
+		TypeMeta: metav1.TypeMeta{APIVersion: "networking.istio.io/v1alpha3", Kind: "EnvoyFilter"},
+		// metadata that simpleMetadata leaves to JSON
+		ObjectMeta: metav1.ObjectMeta{Name: "unusual", Namespace: "ns", Finalizers: []string{"x"}, CreationTimestamp: metav1.Unix(1, 0).Rfc3339Copy()},
 		Spec: networking.EnvoyFilter{
 			Priority: -3,
 			ConfigPatches: []*networking.EnvoyFilter_EnvoyConfigObjectPatch{{
@@ -153,5 +207,65 @@ func envoyFilterWith(value *structpb.Struct) render.Object {
 				Patch:   &networking.EnvoyFilter_Patch{Operation: networking.EnvoyFilter_Patch_MERGE, Value: value},
 			}},
 		},
+	}
+}
+
+// TestSimpleMetadata holds simpleMetadata to ObjectMeta's JSON read back,
+// and fails when ObjectMeta gains a field it does not know: that field
+// would be left out of every Istio object.
+func TestSimpleMetadata(t *testing.T) {
+	known := []string{"Name", "GenerateName", "Namespace", "SelfLink", "UID", "ResourceVersion", "Generation",
+		"CreationTimestamp", "DeletionTimestamp", "DeletionGracePeriodSeconds", "Labels", "Annotations",
+		"OwnerReferences", "Finalizers", "ManagedFields"}
+	var fields []string
+	for f := range reflect.TypeFor[metav1.ObjectMeta]().Fields() {
+		fields = append(fields, f.Name)
+	}
+	if !reflect.DeepEqual(fields, known) {
+		t.Fatalf("ObjectMeta's fields are %v; simpleMetadata knows %v: check the new ones there", fields, known)
+	}
+	grace := int64(3)
+	now := metav1.Unix(5, 0)
+	for _, tt := range []struct {
+		name   string
+		meta   metav1.ObjectMeta
+		simple bool
+	}{
+		{"empty", metav1.ObjectMeta{}, true},
+		{"names", metav1.ObjectMeta{Name: "a", GenerateName: "a-", Namespace: "ns"}, true},
+		{"labels and annotations", metav1.ObjectMeta{Name: "a", Labels: map[string]string{"k": "v", "e": ""}, Annotations: map[string]string{"x/y": "multi\nline"}}, true},
+		{"empty labels", metav1.ObjectMeta{Name: "a", Labels: map[string]string{}}, true},
+		{"not UTF-8", metav1.ObjectMeta{Name: "a", Labels: map[string]string{"k": "\xff"}}, false},
+		{"selfLink", metav1.ObjectMeta{SelfLink: "/x"}, false},
+		{"uid", metav1.ObjectMeta{UID: "u"}, false},
+		{"resourceVersion", metav1.ObjectMeta{ResourceVersion: "1"}, false},
+		{"generation", metav1.ObjectMeta{Generation: 1}, false},
+		{"creationTimestamp", metav1.ObjectMeta{CreationTimestamp: now}, false},
+		{"deletionTimestamp", metav1.ObjectMeta{DeletionTimestamp: &now}, false},
+		{"deletionGracePeriodSeconds", metav1.ObjectMeta{DeletionGracePeriodSeconds: &grace}, false},
+		{"ownerReferences", metav1.ObjectMeta{OwnerReferences: []metav1.OwnerReference{{Name: "o"}}}, false},
+		{"finalizers", metav1.ObjectMeta{Finalizers: []string{}}, false},
+		{"managedFields", metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "m"}}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, simple := simpleMetadata(&tt.meta)
+			if simple != tt.simple {
+				t.Fatalf("simple = %v, want %v", simple, tt.simple)
+			}
+			if !simple {
+				return
+			}
+			b, err := json.Marshal(&tt.meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := decodeJSON(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %#v\nwant %#v", got, want)
+			}
+		})
 	}
 }

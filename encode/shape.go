@@ -11,7 +11,7 @@ func shape(v map[string]any) {
 	if s, ok := v["status"].(map[string]any); ok && allNull(s) {
 		delete(v, "status")
 	}
-	if s, ok := v["spec"].(map[string]any); ok && len(s) == 0 && v["kind"] != "AuthorizationPolicy" {
+	if spec, ok := v["spec"]; ok && emptyMapping(spec) && v["kind"] != "AuthorizationPolicy" {
 		delete(v, "spec")
 	}
 	if md, ok := v["metadata"].(map[string]any); ok {
@@ -49,4 +49,15 @@ func allNull(m map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// emptyMapping tells an empty map or message from any other value.
+func emptyMapping(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		return len(t) == 0
+	case message:
+		return t.empty()
+	}
+	return false
 }

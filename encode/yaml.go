@@ -93,6 +93,13 @@ func writeList(b *bytes.Buffer, l []any, col int) error {
 				}
 				continue
 			}
+		case message:
+			if !t.empty() {
+				if err := writeMessage(b, t, col+2); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		if err := writeInline(b, item); err != nil {
 			return err
@@ -119,9 +126,15 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 			indent(b, col+2)
 			return writeList(b, t, col+2)
 		}
+	case message:
+		if !t.empty() {
+			b.WriteByte('\n')
+			indent(b, col+2)
+			return writeMessage(b, t, col+2)
+		}
 	}
-	if s, ok := v.(string); ok && literalSafe(s) {
-		writeLiteral(b, s, col+2)
+	if s, ok := v.(string); ok {
+		writeStringChild(b, s, col)
 		return nil
 	}
 	b.WriteByte(' ')
@@ -130,6 +143,17 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 	}
 	b.WriteByte('\n')
 	return nil
+}
+
+// writeStringChild is writeChild for a string.
+func writeStringChild(b *bytes.Buffer, s string, col int) {
+	if literalSafe(s) {
+		writeLiteral(b, s, col+2)
+		return
+	}
+	b.WriteByte(' ')
+	writeString(b, s)
+	b.WriteByte('\n')
 }
 
 // writeLiteral writes a multi-line string as a literal block, its lines
@@ -165,7 +189,7 @@ func literalSafe(s string) bool {
 // writeInline writes a scalar or an empty collection.
 func writeInline(b *bytes.Buffer, v any) error {
 	switch v.(type) {
-	case map[string]any:
+	case map[string]any, message:
 		b.WriteString("{}")
 		return nil
 	case []any:
