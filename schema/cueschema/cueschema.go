@@ -149,6 +149,9 @@ type Document struct {
 func (c *Validator) Validate(doc Document, out any) []schema.Diagnostic {
 	if doc.Kind == schema.KindTenant {
 		if defaulted, ok := acceptTenant(doc.Value); ok {
+			if decodePlain(defaulted, out) == nil {
+				return nil
+			}
 			if err := decodeJSON(defaulted, out); err != nil {
 				return []schema.Diagnostic{doc.locate(schema.CodeSchema, nil, err.Error())}
 			}

@@ -63,6 +63,17 @@ func agree(t *testing.T, what string, value any) (fast bool) {
 	if !reflect.DeepEqual(typedCUE, typedFast) {
 		t.Errorf("%s: the typed Tenants differ:\nCUE:  %+v\nfast: %+v", what, typedCUE.Spec, typedFast.Spec)
 	}
+	// Validate decodes the fast path's value without JSON: it must give
+	// what JSON gives, keep the Origin, and take every Tenant directly
+	origin := schema.Origin{File: "tenant.yaml", Index: 3}
+	direct := schema.Tenant{Origin: origin}
+	if err := decodePlain(defaulted, &direct); err != nil {
+		t.Errorf("%s: decodePlain: %v", what, err)
+	}
+	typedFast.Origin = origin
+	if !reflect.DeepEqual(direct, typedFast) {
+		t.Errorf("%s: decodePlain differs from JSON:\nplain: %+v\nJSON:  %+v", what, direct, typedFast)
+	}
 	return true
 }
 
