@@ -161,8 +161,9 @@ func unusualMessages() []render.Object {
 					ErrorType:  &networking.HTTPFaultInjection_Abort_HttpStatus{HttpStatus: 503},
 					Percentage: &networking.Percent{Value: 100},
 				}},
-				Headers: &networking.Headers{Request: &networking.Headers_HeaderOperations{Set: map[string]string{"x": "1", "é": "ü"}}},
-			}},
+				Headers:    &networking.Headers{Request: &networking.Headers_HeaderOperations{Set: map[string]string{"x": "1", "é": "ü"}}},
+				CorsPolicy: &networking.CorsPolicy{}, // set and empty: {}
+			}, {}}, // an empty route: - {}
 		},
 	}
 	dr := &networkingv1.DestinationRule{

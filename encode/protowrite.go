@@ -84,9 +84,10 @@ func (msg message) empty() bool {
 	return empty
 }
 
-// writeMessage writes a non-empty message's populated fields at column col,
-// the first line's indentation being the caller's, as writeMap does.
-func writeMessage(b *bytes.Buffer, msg message, col int) error {
+// writeMessage writes a message's populated fields at column col, the
+// first line's indentation being the caller's, as writeMap does, and tells
+// whether there was any.
+func writeMessage(b *bytes.Buffer, msg message, col int) (bool, error) {
 	first := true
 	for _, f := range jsonOrder(msg.m.Descriptor()) {
 		if !msg.m.Has(f.fd) {
@@ -97,7 +98,7 @@ func writeMessage(b *bytes.Buffer, msg message, col int) error {
 			// most fields: written without boxing the value
 			s := pv.String()
 			if !utf8.ValidString(s) {
-				return errNotPlain // encoding/json would replace the bytes
+				return false, errNotPlain // encoding/json would replace the bytes
 			}
 			writeKey(b, f.name, col, first)
 			writeStringChild(b, s, col)
@@ -106,15 +107,15 @@ func writeMessage(b *bytes.Buffer, msg message, col int) error {
 		}
 		v, err := writtenField(f.fd, pv)
 		if err != nil {
-			return err
+			return false, err
 		}
 		writeKey(b, f.name, col, first)
 		first = false
 		if err := writeChild(b, v, col); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return !first, nil
 }
 
 // writeKey writes "key:", indented to col unless it is the first.

@@ -94,10 +94,11 @@ func writeList(b *bytes.Buffer, l []any, col int) error {
 				continue
 			}
 		case message:
-			if !t.empty() {
-				if err := writeMessage(b, t, col+2); err != nil {
-					return err
-				}
+			wrote, err := writeMessage(b, t, col+2)
+			if err != nil {
+				return err
+			}
+			if wrote {
 				continue
 			}
 		}
@@ -127,11 +128,15 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 			return writeList(b, t, col+2)
 		}
 	case message:
-		if !t.empty() {
-			b.WriteByte('\n')
-			indent(b, col+2)
-			return writeMessage(b, t, col+2)
+		// written on the next lines unless it has no field: then as {}
+		start := b.Len()
+		b.WriteByte('\n')
+		indent(b, col+2)
+		wrote, err := writeMessage(b, t, col+2)
+		if err != nil || wrote {
+			return err
 		}
+		b.Truncate(start)
 	}
 	if s, ok := v.(string); ok {
 		writeStringChild(b, s, col)
