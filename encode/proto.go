@@ -179,32 +179,8 @@ func jsonName(f reflect.StructField) string {
 // messageValue is what jsonpb (default options) writes for m, as
 // decodeJSON reads it back.
 func messageValue(m protoreflect.Message) (any, error) {
-	if _, custom := m.Interface().(jsonpb.JSONPBMarshaler); custom {
-		return nil, errNotPlain
-	}
-	md := m.Descriptor()
-	fds := md.Fields()
-	switch wellKnown(md.FullName()) {
-	case "":
-	case "BoolValue", "BytesValue", "StringValue", "Int32Value", "UInt32Value", "FloatValue", "Int64Value", "UInt64Value", "DoubleValue":
-		fd := fds.ByNumber(1)
-		return singularValue(fd, m.Get(fd))
-	case "Duration":
-		return durationValue(m.Get(fds.ByNumber(1)).Int(), m.Get(fds.ByNumber(2)).Int())
-	case "Value":
-		fd := m.WhichOneof(md.Oneofs().Get(0))
-		if fd == nil {
-			return nil, errors.New("nil Value")
-		}
-		return fieldValue(fd, m.Get(fd))
-	case "Struct", "ListValue":
-		fd := fds.ByNumber(1)
-		return fieldValue(fd, m.Get(fd))
-	default: // Any, Timestamp, …: what the renders never hold
-		return nil, errNotPlain
-	}
-	if md.ExtensionRanges().Len() > 0 {
-		return nil, errNotPlain
+	if v, special, err := specialValue(m); special {
+		return v, err
 	}
 	// the populated fields, as jsonpb writes them without EmitDefaults
 	out := map[string]any{}
@@ -221,6 +197,44 @@ func messageValue(m protoreflect.Message) (any, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// specialValue is the value of a message jsonpb does not write field by
+// field: google.protobuf's types, and what messageValue does not take
+// (errNotPlain). special is false for any other message.
+func specialValue(m protoreflect.Message) (v any, special bool, err error) {
+	if _, custom := m.Interface().(jsonpb.JSONPBMarshaler); custom {
+		return nil, true, errNotPlain
+	}
+	md := m.Descriptor()
+	fds := md.Fields()
+	switch wellKnown(md.FullName()) {
+	case "":
+	case "BoolValue", "BytesValue", "StringValue", "Int32Value", "UInt32Value", "FloatValue", "Int64Value", "UInt64Value", "DoubleValue":
+		fd := fds.ByNumber(1)
+		v, err := singularValue(fd, m.Get(fd))
+		return v, true, err
+	case "Duration":
+		v, err := durationValue(m.Get(fds.ByNumber(1)).Int(), m.Get(fds.ByNumber(2)).Int())
+		return v, true, err
+	case "Value":
+		fd := m.WhichOneof(md.Oneofs().Get(0))
+		if fd == nil {
+			return nil, true, errors.New("nil Value")
+		}
+		v, err := fieldValue(fd, m.Get(fd))
+		return v, true, err
+	case "Struct", "ListValue":
+		fd := fds.ByNumber(1)
+		v, err := fieldValue(fd, m.Get(fd))
+		return v, true, err
+	default: // Any, Timestamp, …: what the renders never hold
+		return nil, true, errNotPlain
+	}
+	if md.ExtensionRanges().Len() > 0 {
+		return nil, true, errNotPlain
+	}
+	return nil, false, nil
 }
 
 // wellKnown is the name of a google.protobuf type, "" for any other.

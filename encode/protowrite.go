@@ -7,7 +7,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/golang/protobuf/jsonpb" //nolint:staticcheck // the marshaler Istio's types use, whose interface this honours
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/meshwright/meshwright/render"
@@ -38,15 +37,8 @@ type message struct{ m protoreflect.Message }
 // google.protobuf's types the plain value jsonpb writes for them. Like
 // messageValue it refuses what it does not know (errNotPlain).
 func writtenMessage(m protoreflect.Message) (any, error) {
-	md := m.Descriptor()
-	if _, custom := m.Interface().(jsonpb.JSONPBMarshaler); custom {
-		return nil, errNotPlain
-	}
-	if wellKnown(md.FullName()) != "" {
-		return messageValue(m)
-	}
-	if md.ExtensionRanges().Len() > 0 {
-		return nil, errNotPlain
+	if v, special, err := specialValue(m); special {
+		return v, err
 	}
 	return message{m}, nil
 }
