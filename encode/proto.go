@@ -95,7 +95,7 @@ type envelope struct {
 // and annotations alone (what renders set) is read directly: marshalling
 // and reading back every object's metadata was a tenth of a render's CPU.
 func (e *envelope) value() (map[string]any, error) {
-	if md, ok := simpleMetadata(e.Metadata); ok {
+	if md, ok := simpleMetadata(e.Metadata); ok && utf8.ValidString(e.APIVersion) && utf8.ValidString(e.Kind) {
 		v := map[string]any{"metadata": md}
 		if e.APIVersion != "" {
 			v["apiVersion"] = e.APIVersion

@@ -193,7 +193,10 @@ func unusualMessages() []render.Object {
 		},
 	}
 	ef := envoyFilterWith(value)
-	return []render.Object{vs, dr, ap, ef}
+	// bytes that are not UTF-8 in the envelope: JSON replaces them
+	broken := ap.DeepCopy()
+	broken.APIVersion = "security.istio.io/v1\xff"
+	return []render.Object{vs, dr, ap, ef, broken}
 }
 
 func envoyFilterWith(value *structpb.Struct) render.Object {

@@ -42,13 +42,16 @@ func Execute(r io.Reader, w io.Writer) (framework.Results, error) {
 	}
 	pairs, err := reconciledFileAnnotations(original)
 	if err != nil {
-		return nil, err
+		// the items' annotations disagree: the render still gives its
+		// results, and reconciling the items fails below, as under the
+		// framework
+		pairs = fileAnnotations
 	}
 	generated, runErr := rendered(rl, pairs)
 	if err := kio.ReconcileInternalAnnotations(rl.Items, original); err != nil {
 		return rl.Results, err
 	}
-	if err := writeResourceList(w, rw.WrappingAPIVersion, rl, generated); err != nil {
+	if err := writeResourceList(w, rw.WrappingAPIVersion, rl, rw.Results, generated); err != nil {
 		return rl.Results, err
 	}
 	return rl.Results, runErr
@@ -124,7 +127,7 @@ func rendered(rl *framework.ResourceList, pairs [][2]string) ([][]byte, error) {
 
 // writeResourceList writes what kio.ByteWriter writes for rl, with the
 // generated documents after its items.
-func writeResourceList(w io.Writer, apiVersion string, rl *framework.ResourceList, generated [][]byte) error {
+func writeResourceList(w io.Writer, apiVersion string, rl *framework.ResourceList, inputResults *yaml.RNode, generated [][]byte) error {
 	out := bufio.NewWriterSize(w, 1<<16)
 	fmt.Fprintf(out, "apiVersion: %s\nkind: %s\n", apiVersion, kio.ResourceListKind)
 	if len(rl.Items)+len(generated) == 0 {
@@ -143,7 +146,7 @@ func writeResourceList(w io.Writer, apiVersion string, rl *framework.ResourceLis
 	for _, doc := range generated {
 		writeItem(out, doc)
 	}
-	tail, err := listTail(rl)
+	tail, err := listTail(rl, inputResults)
 	if err != nil {
 		return err
 	}
@@ -191,8 +194,8 @@ func writeItem(out *bufio.Writer, doc []byte) {
 }
 
 // listTail is the list's functionConfig and results, as framework.Execute
-// writes them.
-func listTail(rl *framework.ResourceList) ([]byte, error) {
+// writes them: the results of the input when the function has none.
+func listTail(rl *framework.ResourceList, inputResults *yaml.RNode) ([]byte, error) {
 	tail := &yaml.Node{Kind: yaml.MappingNode}
 	if rl.FunctionConfig != nil {
 		tail.Content = append(tail.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "functionConfig"}, rl.FunctionConfig.YNode())
@@ -207,6 +210,8 @@ func listTail(rl *framework.ResourceList) ([]byte, error) {
 			return nil, fmt.Errorf("writing the results: %w", err)
 		}
 		tail.Content = append(tail.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "results"}, results.YNode())
+	} else if inputResults != nil {
+		tail.Content = append(tail.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "results"}, inputResults.YNode())
 	}
 	if len(tail.Content) == 0 {
 		return nil, nil

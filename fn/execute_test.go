@@ -72,7 +72,17 @@ func TestExecuteIsTheProcessor(t *testing.T) {
 		list := resourceList(t, annotated(t, testspec.Mesh, ann), annotated(t, testspec.Tenant, ann))
 		inputs = append(inputs, input{name: fmt.Sprintf("items annotated %v", ann), list: list})
 	}
-	inputs = append(inputs, input{name: "plain stream", list: testspec.Mesh + "---\n" + testspec.Tenant})
+	inputs = append(inputs,
+		// framework.Execute routes it to kyaml's stream writer; so must Execute
+		input{name: "plain stream", list: testspec.Mesh + "---\n" + testspec.Tenant},
+		// results of an earlier function stay when this one has none
+		input{name: "results in the input", list: resourceList(t, annotated(t, testspec.Mesh, nil), annotated(t, testspec.Tenant, nil)) +
+			"results:\n- message: from an earlier function\n  severity: info\n"},
+		// items whose annotations disagree: the render's results, then kyaml's error
+		input{name: "inconsistent file annotations", list: resourceList(t,
+			annotated(t, testspec.Mesh, map[string]string{"config.kubernetes.io/path": "mesh.yaml"}),
+			annotated(t, fnBrokenTenant, map[string]string{"internal.config.kubernetes.io/path": "tenant.yaml"}))},
+	)
 
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
@@ -80,13 +90,23 @@ func TestExecuteIsTheProcessor(t *testing.T) {
 				t.Chdir(in.dir) // data.sources are relative to the working directory
 			}
 			var want bytes.Buffer
-			wantErr := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(in.list), Writer: &want, KeepReaderAnnotations: true})
-			got, gotErr := execute(in.list)
+			var wantResults framework.Results
+			wantErr := framework.Execute(framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+				err := Processor{}.Process(rl)
+				wantResults = rl.Results
+				return err
+			}), &kio.ByteReadWriter{Reader: strings.NewReader(in.list), Writer: &want, KeepReaderAnnotations: true})
+			var got bytes.Buffer
+			gotResults, gotErr := Execute(strings.NewReader(in.list), &got)
 			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 				t.Errorf("error = %v, want %v", gotErr, wantErr)
 			}
-			if g, w := decodeAll(t, got), decodeAll(t, want.String()); !reflect.DeepEqual(g, w) {
-				t.Errorf("Execute wrote\n%s\nframework.Execute with Processor wrote\n%s", got, want.String())
+			// what the binary prints on stderr
+			if !reflect.DeepEqual(gotResults, wantResults) {
+				t.Errorf("results = %v, want %v", gotResults, wantResults)
+			}
+			if g, w := decodeAll(t, got.String()), decodeAll(t, want.String()); !reflect.DeepEqual(g, w) {
+				t.Errorf("Execute wrote\n%s\nframework.Execute with Processor wrote\n%s", got.String(), want.String())
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // A Tenant the fast path accepts is a plain value (maps, lists, strings,
@@ -56,7 +57,7 @@ func fill(v any, out reflect.Value) error {
 	if ownDecoding(out.Type()) {
 		return fillViaJSON(v, out)
 	}
-	if k := out.Kind(); (k == reflect.Pointer || k == reflect.Map || k == reflect.Slice) && !out.IsNil() {
+	if k := out.Kind(); k == reflect.Interface || (k == reflect.Pointer || k == reflect.Map || k == reflect.Slice) && !out.IsNil() {
 		return errNotDirect
 	}
 	if v == nil {
@@ -109,6 +110,9 @@ func fill(v any, out reflect.Value) error {
 		}
 		r := reflect.MakeMapWithSize(out.Type(), len(m))
 		for k, e := range m {
+			if !utf8.ValidString(k) {
+				return errNotDirect
+			}
 			ev := reflect.New(out.Type().Elem()).Elem()
 			if err := fill(e, ev); err != nil {
 				return err
@@ -119,7 +123,7 @@ func fill(v any, out reflect.Value) error {
 		return nil
 	case reflect.String:
 		s, ok := v.(string)
-		if !ok {
+		if !ok || !utf8.ValidString(s) { // encoding/json would replace the bytes
 			return errNotDirect
 		}
 		out.SetString(s)
@@ -190,6 +194,10 @@ func structFields(t reflect.Type) (map[string]int, bool) {
 		}
 		if name == "" {
 			name = f.Name
+		}
+		if _, twice := fields[name]; twice {
+			fields = nil // encoding/json's rules for a name two fields claim
+			break
 		}
 		fields[name] = i
 	}

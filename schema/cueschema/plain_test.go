@@ -20,6 +20,7 @@ type plainTarget struct {
 	Dash     string            `json:"-,"`
 	Untagged string
 	Wait     jsonDuration `json:"wait"`
+	Any      any          `json:"any"`
 	hidden   string
 }
 
@@ -68,6 +69,9 @@ func TestDecodePlain(t *testing.T) {
 		{"a string for a number", map[string]any{"count": "7"}, false},
 		{"a number for a string", map[string]any{"name": int64(7)}, false},
 		{"a bad duration", map[string]any{"wait": "soon"}, false},
+		{"a string that is not UTF-8", map[string]any{"name": "a\xff"}, false},
+		{"a map key that is not UTF-8", map[string]any{"labels": map[string]any{"k\xff": "v"}}, false},
+		{"an interface", map[string]any{"any": nil}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := plainTarget{Skipped: "kept", hidden: "kept"}
@@ -97,5 +101,12 @@ func TestDecodePlain(t *testing.T) {
 	var e embedding
 	if err := decodePlain(map[string]any{"value": "v"}, &e); !errors.Is(err, errNotDirect) {
 		t.Errorf("an embedded struct: %v, want it left to JSON", err)
+	}
+	var twice struct {
+		X string
+		Y string `json:"X"`
+	}
+	if err := decodePlain(map[string]any{"X": "v"}, &twice); !errors.Is(err, errNotDirect) {
+		t.Errorf("two fields of one name: %v, want it left to JSON", err)
 	}
 }
