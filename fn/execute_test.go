@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,6 +109,10 @@ func TestExecuteIsTheProcessor(t *testing.T) {
 			if g, w := decodeAll(t, got.String()), decodeAll(t, want.String()); !reflect.DeepEqual(g, w) {
 				t.Errorf("Execute wrote\n%s\nframework.Execute with Processor wrote\n%s", got.String(), want.String())
 			}
+			// kpt writes the items back to the user's files: their comments too
+			if g, w := commentLines(got.String()), commentLines(want.String()); !reflect.DeepEqual(g, w) {
+				t.Errorf("comments: Execute wrote %q, framework.Execute with Processor %q", g, w)
+			}
 		})
 	}
 }
@@ -151,6 +156,18 @@ func withConfig(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return rl.MustString()
+}
+
+// commentLines are the comments on lines of their own, sorted.
+func commentLines(s string) []string {
+	var comments []string
+	for line := range strings.Lines(s) {
+		if c := strings.TrimSpace(line); strings.HasPrefix(c, "#") {
+			comments = append(comments, c)
+		}
+	}
+	slices.Sort(comments)
+	return comments
 }
 
 // decodeAll is a YAML stream as plain values, for comparing what two
