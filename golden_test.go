@@ -13,6 +13,7 @@ import (
 	"github.com/meshwright/meshwright"
 	"github.com/meshwright/meshwright/encode"
 	"github.com/meshwright/meshwright/internal/specgen"
+	"github.com/meshwright/meshwright/internal/testspec"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
 	"github.com/meshwright/meshwright/schema/load"
@@ -23,17 +24,8 @@ import (
 func goldenCases(t *testing.T) []string {
 	t.Helper()
 	var dirs []string
-	for _, pattern := range []string{"examples/*/spec", "examples/*/*/spec", "testdata/golden/*/spec"} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, spec := range m {
-			dirs = append(dirs, filepath.Dir(spec))
-		}
-	}
-	if len(dirs) == 0 {
-		t.Fatal("no golden cases found")
+	for _, spec := range testspec.SpecDirs(t, ".") {
+		dirs = append(dirs, filepath.Dir(spec))
 	}
 	return dirs
 }

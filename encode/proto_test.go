@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -21,6 +20,7 @@ import (
 
 	"github.com/meshwright/meshwright"
 	"github.com/meshwright/meshwright/internal/specgen"
+	"github.com/meshwright/meshwright/internal/testspec"
 	"github.com/meshwright/meshwright/render"
 	"github.com/meshwright/meshwright/schema"
 )
@@ -104,19 +104,8 @@ func TestWrittenIstioIsPlainWritten(t *testing.T) {
 // render, and objects with messages the renders do not hold.
 func corpus(t *testing.T) []namedObjects {
 	t.Helper()
-	var cases []string
-	for _, pattern := range []string{"../examples/*/spec", "../examples/*/*/spec", "../testdata/golden/*/spec"} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, m...)
-	}
-	if len(cases) == 0 {
-		t.Fatal("no golden cases found")
-	}
 	var all []namedObjects
-	for _, dir := range cases {
+	for _, dir := range testspec.SpecDirs(t, "..") {
 		files, err := meshwright.ReadFiles(dir)
 		if err != nil {
 			t.Fatal(err)

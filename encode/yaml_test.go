@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/meshwright/meshwright"
+	"github.com/meshwright/meshwright/internal/testspec"
 	"github.com/meshwright/meshwright/render"
 )
 
@@ -129,13 +129,8 @@ func TestExamplesRoundTrip(t *testing.T) {
 // exampleObjects renders every example and golden case.
 func exampleObjects(t *testing.T) []render.Object {
 	t.Helper()
-	var dirs []string
-	for _, pattern := range []string{"../examples/*/spec", "../examples/*/*/spec", "../testdata/golden/*/spec"} {
-		m, _ := filepath.Glob(pattern)
-		dirs = append(dirs, m...)
-	}
 	var objs []render.Object
-	for _, dir := range dirs {
+	for _, dir := range testspec.SpecDirs(t, "..") {
 		files, err := meshwright.ReadFiles(dir)
 		if err != nil {
 			t.Fatal(err)

@@ -45,15 +45,7 @@ func TestExecuteIsTheProcessor(t *testing.T) {
 		}
 		inputs = append(inputs, input{filepath.Base(dir), dir, withConfig(t, dir)})
 	}
-	var specs []string
-	for _, pattern := range []string{"../examples/*/spec", "../examples/*/*/spec", "../testdata/golden/*/spec"} {
-		dirs, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		specs = append(specs, dirs...)
-	}
-	for _, dir := range specs {
+	for _, dir := range testspec.SpecDirs(t, "..") {
 		files, err := meshwright.ReadFiles(dir)
 		if err != nil {
 			t.Fatal(err)

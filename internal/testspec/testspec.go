@@ -4,6 +4,7 @@
 package testspec
 
 import (
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -68,4 +69,23 @@ func Merge(dst, src *yaml.Node) {
 			dst.Content[j+1] = val
 		}
 	}
+}
+
+// SpecDirs are the spec/ directories of every example and golden case, the
+// inputs whose rendered output the repository reviews, under root (the
+// repository's top, relative to the test's package).
+func SpecDirs(t testing.TB, root string) []string {
+	t.Helper()
+	var dirs []string
+	for _, pattern := range []string{"examples/*/spec", "examples/*/*/spec", "testdata/golden/*/spec"} {
+		m, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, m...)
+	}
+	if len(dirs) == 0 {
+		t.Fatalf("no spec directories under %s", root)
+	}
+	return dirs
 }
