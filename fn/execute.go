@@ -10,10 +10,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/meshwright/meshwright"
-	"github.com/meshwright/meshwright/encode"
-	"github.com/meshwright/meshwright/render"
 )
 
 // Execute runs the function as framework.Execute runs Processor: a
@@ -103,17 +99,7 @@ func rendered(rl *framework.ResourceList, pairs [][2]string) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var docs encode.Documents
-	diags := meshwright.RenderEach(j.files, func(source int, objs []render.Object) {
-		for _, o := range objs {
-			withFileAnnotations(o, j.opts.outputDir, pairs)
-		}
-		docs.Add(source, objs)
-	}, j.opts.render()...)
-	if err := j.report(rl, diags); err != nil {
-		return nil, err
-	}
-	generated, err := docs.Sorted()
+	generated, err := j.render(rl, pairs)
 	if err != nil {
 		return nil, err
 	}

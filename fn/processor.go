@@ -48,11 +48,11 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	if err != nil {
 		return err
 	}
-	objs, diags := meshwright.Render(j.files, j.opts.render()...)
-	if err := j.report(rl, diags); err != nil {
+	docs, err := j.render(rl, fileAnnotations)
+	if err != nil {
 		return err
 	}
-	generated, err := generatedItems(objs, j.opts.outputDir)
+	generated, err := parsedItems(docs)
 	if err != nil {
 		return err
 	}
@@ -300,18 +300,32 @@ func withoutGenerated(items []*yaml.RNode, replaced func(source string) bool) []
 	return kept
 }
 
-// generatedItems turns rendered objects into items, each in its own file
-// under dir, written with the same bytes `meshwright render -o` writes.
-func generatedItems(objs []render.Object, dir string) ([]*yaml.RNode, error) {
-	items := make([]*yaml.RNode, 0, len(objs))
-	for _, o := range objs {
-		b, err := encode.Object(withFileAnnotations(o, dir, fileAnnotations))
-		if err != nil {
-			return nil, err
+// render renders the job's inputs into YAML documents, in render's order,
+// each object annotated with its file under the output directory (the
+// annotation pairs given) and written with the bytes `meshwright render -o`
+// writes. The diagnostics go to rl.Results; an error among them is the
+// error.
+func (j *job) render(rl *framework.ResourceList, pairs [][2]string) ([][]byte, error) {
+	var docs encode.Documents
+	diags := meshwright.RenderEach(j.files, func(source int, objs []render.Object) {
+		for _, o := range objs {
+			withFileAnnotations(o, j.opts.outputDir, pairs)
 		}
-		n, err := yaml.Parse(string(b))
+		docs.Add(source, objs)
+	}, j.opts.render()...)
+	if err := j.report(rl, diags); err != nil {
+		return nil, err
+	}
+	return docs.Sorted()
+}
+
+// parsedItems are the rendered documents as items.
+func parsedItems(docs [][]byte) ([]*yaml.RNode, error) {
+	items := make([]*yaml.RNode, 0, len(docs))
+	for _, doc := range docs {
+		n, err := yaml.Parse(string(doc))
 		if err != nil {
-			return nil, fmt.Errorf("reading back %s %s: %w", render.Kind(o), o.GetName(), err)
+			return nil, fmt.Errorf("reading back a rendered object: %w\n%s", err, doc)
 		}
 		items = append(items, n)
 	}
