@@ -29,11 +29,16 @@ func Object(o render.Object) ([]byte, error) {
 }
 
 // appendObject writes one object's YAML document to buf; on error buf may
-// hold part of it. An Istio object is written straight from its messages;
-// what that does not take is written from Plain, which falls back to JSON.
+// hold part of it. An Istio object is written straight from its messages,
+// any other from its Go value; what those do not take is written from
+// Plain, which falls back to JSON.
 func appendObject(buf *bytes.Buffer, o render.Object) error {
 	start := buf.Len()
 	if writeIstio(buf, o) == nil {
+		return nil
+	}
+	buf.Truncate(start)
+	if writeGoObject(buf, o) == nil {
 		return nil
 	}
 	buf.Truncate(start)

@@ -28,9 +28,9 @@ import (
 // (TestIstioPlainIsTheJSONRoundTrip); what it does not know (Any, extensions,
 // custom JSONPB marshalers, strings that are not UTF-8) takes the round trip.
 
-// errNotPlain says istioPlain does not take the object: encode it through
-// JSON.
-var errNotPlain = errors.New("not an Istio envelope of known messages")
+// errNotPlain says istioPlain or a direct writer (writeIstio,
+// writeGoObject) does not take the object: encode it through JSON.
+var errNotPlain = errors.New("not taken without the JSON round trip")
 
 // istioPlain is o as plain values, or an error (errNotPlain among them):
 // then o takes the JSON round trip, which gives jsonpb's own error.

@@ -17,7 +17,7 @@ import (
 // of a render's CPU. The writer reads each message's populated fields in the
 // order of their JSON names, which is the order writeMap sorts
 // messageValue's keys into, so the bytes are the same
-// (TestWrittenIstioIsPlainWritten).
+// (TestDirectWritersArePlainWritten).
 
 // writeIstio writes an Istio object as writeValue writes Plain's value for
 // it, or fails, errNotPlain among others, having written part of it.
@@ -65,8 +65,7 @@ func writtenField(fd protoreflect.FieldDescriptor, v protoreflect.Value) (any, e
 	return singularValue(fd, v)
 }
 
-// empty tells whether no field of the message is populated: it is written
-// as {}.
+// empty tells whether no field of the message is populated.
 func (msg message) empty() bool {
 	empty := true
 	msg.m.Range(func(protoreflect.FieldDescriptor, protoreflect.Value) bool {
@@ -76,38 +75,50 @@ func (msg message) empty() bool {
 	return empty
 }
 
-// writeMessage writes a message's populated fields at column col, the
-// first line's indentation being the caller's, as writeMap does, and tells
-// whether there was any.
-func writeMessage(b *bytes.Buffer, msg message, col int) (bool, error) {
+// writeEntries writes the message's populated fields.
+func (msg message) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 	first := true
 	for _, f := range jsonOrder(msg.m.Descriptor()) {
 		if !msg.m.Has(f.fd) {
 			continue
 		}
-		pv := msg.m.Get(f.fd)
+		var err error
 		if f.singularString {
-			// most fields: written without boxing the value
-			s := pv.String()
-			if !utf8.ValidString(s) {
-				return false, errNotPlain // encoding/json would replace the bytes
-			}
-			writeKey(b, f.name, col, first)
-			writeStringChild(b, s, col)
-			first = false
-			continue
+			err = writeStringEntry(b, f.name, msg.m.Get(f.fd).String(), col, first)
+		} else {
+			err = writeFieldEntry(b, f.name, f.fd, msg.m.Get(f.fd), col, first)
 		}
-		v, err := writtenField(f.fd, pv)
 		if err != nil {
 			return false, err
 		}
-		writeKey(b, f.name, col, first)
 		first = false
-		if err := writeChild(b, v, col); err != nil {
-			return false, err
-		}
 	}
 	return !first, nil
+}
+
+func writeFieldEntry(b *bytes.Buffer, key string, fd protoreflect.FieldDescriptor, pv protoreflect.Value, col int, first bool) error {
+	v, err := writtenField(fd, pv)
+	if err != nil {
+		return err
+	}
+	return writeEntry(b, key, v, col, first)
+}
+
+// writeStringEntry writes "key: s" of a mapping whose entries start at
+// column col, without boxing the string: most entries are strings.
+func writeStringEntry(b *bytes.Buffer, key, s string, col int, first bool) error {
+	if !utf8.ValidString(s) {
+		return errNotPlain // encoding/json would replace the bytes
+	}
+	writeKey(b, key, col, first)
+	writeStringChild(b, s, col)
+	return nil
+}
+
+// writeEntry writes "key: v" of a mapping whose entries start at column col.
+func writeEntry(b *bytes.Buffer, key string, v any, col int, first bool) error {
+	writeKey(b, key, col, first)
+	return writeChild(b, v, col)
 }
 
 // writeKey writes "key:", indented to col unless it is the first.

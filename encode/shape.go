@@ -8,13 +8,13 @@ func shape(v map[string]any) {
 	// or spec (a Namespace's), and metadata.creationTimestamp: null. An
 	// AuthorizationPolicy's empty spec stays: it is the policy that allows
 	// nothing, and reads as such.
-	if s, ok := v["status"].(map[string]any); ok && allNull(s) {
+	if s, ok := mappingAt(v, "status"); ok && allNull(s) {
 		delete(v, "status")
 	}
 	if spec, ok := v["spec"]; ok && emptyMapping(spec) && v["kind"] != "AuthorizationPolicy" {
 		delete(v, "spec")
 	}
-	if md, ok := v["metadata"].(map[string]any); ok {
+	if md, ok := mappingAt(v, "metadata"); ok {
 		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
 			delete(md, "creationTimestamp")
 		}
@@ -23,22 +23,44 @@ func shape(v map[string]any) {
 	// (a struct, not a pointer), empty next to serviceAccountRef: a reviewer
 	// should not wonder whether a long-lived token is involved.
 	if auth, ok := dig(v, "spec", "vault", "auth", "kubernetes"); ok {
-		if ref, ok := auth["secretRef"].(map[string]any); ok && ref["name"] == "" && ref["key"] == nil {
+		if ref, ok := mappingAt(auth, "secretRef"); ok && ref["name"] == "" && ref["key"] == nil {
 			delete(auth, "secretRef")
 		}
 	}
 }
 
-// dig returns the map at path inside v.
+// dig returns the map at path inside v, reading the Go structs on the
+// path into maps (mappingAt) only where the path goes on.
 func dig(v map[string]any, path ...string) (map[string]any, bool) {
-	for _, key := range path {
-		next, ok := v[key].(map[string]any)
+	for i, key := range path {
+		if s, ok := v[key].(goStruct); ok && i+1 < len(path) && !s.has(path[i+1]) {
+			return nil, false
+		}
+		next, ok := mappingAt(v, key)
 		if !ok {
 			return nil, false
 		}
 		v = next
 	}
 	return v, true
+}
+
+// mappingAt is the map at v[key]: a Go struct there is read into one and
+// stored back, so that what shape changes in it is written. A struct the
+// writer refuses is not a map here; writing it refuses it again.
+func mappingAt(v map[string]any, key string) (map[string]any, bool) {
+	switch t := v[key].(type) {
+	case map[string]any:
+		return t, true
+	case goStruct:
+		m, err := t.mapping()
+		if err != nil {
+			return nil, false
+		}
+		v[key] = m
+		return m, true
+	}
+	return nil, false
 }
 
 // allNull tells whether every value of m is null (true for an empty m).
@@ -56,7 +78,7 @@ func emptyMapping(v any) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		return len(t) == 0
-	case message:
+	case lazyMapping:
 		return t.empty()
 	}
 	return false

@@ -43,6 +43,17 @@ func writeValue(b *bytes.Buffer, v any) error {
 	return nil
 }
 
+// lazyMapping is a mapping the writer reads as it writes it, so that no
+// map is built for it: a protobuf message, a Go struct.
+type lazyMapping interface {
+	// writeEntries writes the entries at column col, the first line's
+	// indentation being the caller's, as writeMap does, and tells whether
+	// there was any.
+	writeEntries(b *bytes.Buffer, col int) (bool, error)
+	// empty tells whether there is no entry: the mapping is written as {}.
+	empty() bool
+}
+
 func indent(b *bytes.Buffer, n int) {
 	for range n {
 		b.WriteByte(' ')
@@ -93,8 +104,8 @@ func writeList(b *bytes.Buffer, l []any, col int) error {
 				}
 				continue
 			}
-		case message:
-			wrote, err := writeMessage(b, t, col+2)
+		case lazyMapping:
+			wrote, err := t.writeEntries(b, col+2)
 			if err != nil {
 				return err
 			}
@@ -127,12 +138,12 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 			indent(b, col+2)
 			return writeList(b, t, col+2)
 		}
-	case message:
-		// written on the next lines unless it has no field: then as {}
+	case lazyMapping:
+		// written on the next lines unless it has no entry: then as {}
 		start := b.Len()
 		b.WriteByte('\n')
 		indent(b, col+2)
-		wrote, err := writeMessage(b, t, col+2)
+		wrote, err := t.writeEntries(b, col+2)
 		if err != nil || wrote {
 			return err
 		}
@@ -194,7 +205,7 @@ func literalSafe(s string) bool {
 // writeInline writes a scalar or an empty collection.
 func writeInline(b *bytes.Buffer, v any) error {
 	switch v.(type) {
-	case map[string]any, message:
+	case map[string]any, lazyMapping:
 		b.WriteString("{}")
 		return nil
 	case []any:
