@@ -71,19 +71,24 @@ func NewSource(f File) *Source {
 // starts, not doc. Origins made in document order count the file's lines
 // once; out of order, from its start again.
 func (s *Source) Origin(index int, doc *yaml.Node) Origin {
-	o := Origin{File: s.file, Index: index}
 	if len(doc.Content) == 0 {
-		return o
+		return Origin{File: s.file, Index: index}
 	}
-	if doc.Line < s.line {
+	return s.OriginAt(index, doc.Line, doc.Content[0].Line, doc.Content[0].Column)
+}
+
+// OriginAt is Origin for a document yaml.v3 places at line, its root at
+// rootLine and rootColumn.
+func (s *Source) OriginAt(index, line, rootLine, rootColumn int) Origin {
+	if line < s.line {
 		s.line, s.offset = 1, 0
 	}
-	for s.line < doc.Line && s.offset < len(s.data) {
+	for s.line < line && s.offset < len(s.data) {
 		s.offset += lineLength(s.data[s.offset:])
 		s.line++
 	}
-	root := doc.Content[0]
-	o.doc = &sourceDocument{source: s, index: index, offset: s.offset, line: s.line, rootLine: root.Line, rootColumn: root.Column}
+	o := Origin{File: s.file, Index: index}
+	o.doc = &sourceDocument{source: s, index: index, offset: s.offset, line: s.line, rootLine: rootLine, rootColumn: rootColumn}
 	return o
 }
 

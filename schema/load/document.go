@@ -41,15 +41,29 @@ func (d *document) resource() string {
 
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// splitDocuments parses every YAML document of a file. A syntax error ends
-// the file: YAML cannot resynchronise after one.
+// splitDocuments parses every YAML document of a file: directly when it is
+// written in the part of YAML fastDocuments reads, through yaml.v3
+// otherwise.
 func splitDocuments(file string, data []byte) ([]*document, []schema.Diagnostic) {
 	if !utf8.Valid(data) {
 		return nil, []schema.Diagnostic{invalidUTF8(file, data)}
 	}
+	src := schema.NewSource(schema.File{Path: file, Data: data})
+	if fast, ok := fastDocuments(data); ok {
+		docs := make([]*document, len(fast))
+		for i, f := range fast {
+			docs[i] = documentOf(src.OriginAt(i, f.line, f.rootLine, f.rootColumn), f.value)
+		}
+		return docs, nil
+	}
+	return yamlDocuments(src, file, data)
+}
+
+// yamlDocuments is splitDocuments through yaml.v3, for any YAML. A syntax
+// error ends the file: YAML cannot resynchronise after one.
+func yamlDocuments(src *schema.Source, file string, data []byte) ([]*document, []schema.Diagnostic) {
 	var docs []*document
 	var diags []schema.Diagnostic
-	src := schema.NewSource(schema.File{Path: file, Data: data})
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for index := 0; ; index++ {
 		var root yaml.Node
@@ -144,14 +158,18 @@ func newDocument(src *schema.Source, index int, decoded *yaml.Node) (*document, 
 	if len(c.diags) > 0 {
 		return nil, c.diags
 	}
-	doc := &document{Origin: o, value: value}
-	m := value.(map[string]any)
+	return documentOf(o, value.(map[string]any)), nil
+}
+
+// documentOf is the document of a root mapping's value.
+func documentOf(o schema.Origin, m map[string]any) *document {
+	doc := &document{Origin: o, value: m}
 	doc.apiVersion, _ = m["apiVersion"].(string)
 	doc.kind, _ = m["kind"].(string)
 	if md, ok := m["metadata"].(map[string]any); ok {
 		doc.name, _ = md["name"].(string)
 	}
-	return doc, nil
+	return doc
 }
 
 // converter turns a YAML node tree into plain Go values the way Kubernetes
