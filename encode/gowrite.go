@@ -156,14 +156,8 @@ func (s goStruct) has(name string) bool {
 }
 
 // mapping is the struct as a map of the values its fields are written
-// from, for shape to adjust: its own structs stay unread. Metadata of
-// names, labels and annotations alone is read directly (simpleMetadata).
+// from, for shape to adjust: its own structs stay unread.
 func (s goStruct) mapping() (map[string]any, error) {
-	if s.v.Type() == reflect.TypeFor[metav1.ObjectMeta]() && s.v.CanAddr() {
-		if md, ok := simpleMetadata(s.v.Addr().Interface().(*metav1.ObjectMeta)); ok {
-			return md, nil
-		}
-	}
 	m := make(map[string]any, len(s.fields))
 	for i := range s.fields {
 		f := &s.fields[i]
@@ -194,6 +188,9 @@ func goValue(v reflect.Value) (any, error) {
 		}
 		return goValue(v.Elem())
 	case reflect.Struct:
+		if meta, ok := simpleMetaOf(v); ok {
+			return meta, nil
+		}
 		fields, ok := goFields(v.Type())
 		if !ok {
 			return nil, errNotPlain
@@ -228,6 +225,16 @@ func goValue(v reflect.Value) (any, error) {
 	// floats (whose JSON may read back as an integer), uintptr, complex
 	// numbers, channels, functions
 	return nil, errNotPlain
+}
+
+// simpleMetaOf is v as simpleMeta when it is simple ObjectMeta: metadata of
+// names, labels and annotations alone, what renders set.
+func simpleMetaOf(v reflect.Value) (simpleMeta, bool) {
+	if v.Type() != reflect.TypeFor[metav1.ObjectMeta]() || !v.CanAddr() {
+		return simpleMeta{}, false
+	}
+	m := v.Addr().Interface().(*metav1.ObjectMeta)
+	return simpleMeta{m}, isSimpleMetadata(m)
 }
 
 func goMap(v reflect.Value) (any, error) {

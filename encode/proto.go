@@ -1,12 +1,15 @@
 package encode
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,16 +38,20 @@ var errNotPlain = errors.New("not taken without the JSON round trip")
 // istioPlain is o as plain values, or an error (errNotPlain among them):
 // then o takes the JSON round trip, which gives jsonpb's own error.
 func istioPlain(o render.Object) (map[string]any, error) {
-	return istioValue(o, messageValue)
+	return istioValue(o, false)
 }
 
-// istioValue is o as plain values with its spec as specValue gives it: a
-// plain value (messageValue) or a message the writer reads as it writes
-// (writtenMessage).
-func istioValue(o render.Object, specValue func(protoreflect.Message) (any, error)) (map[string]any, error) {
+// istioValue is o as plain values, or with written, as the writer takes
+// it: its spec a message read as it is written (writtenMessage), its simple
+// metadata too (simpleMeta).
+func istioValue(o render.Object, written bool) (map[string]any, error) {
 	envelope, spec, status, ok := istioParts(o)
 	if !ok {
 		return nil, errNotPlain
+	}
+	specValue := messageValue
+	if written {
+		specValue = writtenMessage
 	}
 	specV, err := specValue(spec.ProtoReflect())
 	if err != nil {
@@ -54,7 +61,7 @@ func istioValue(o render.Object, specValue func(protoreflect.Message) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	v, err := envelope.value()
+	v, err := envelope.value(written)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +101,13 @@ type envelope struct {
 // value is the envelope as its JSON reads back. Metadata of names, labels
 // and annotations alone (what renders set) is read directly: marshalling
 // and reading back every object's metadata was a tenth of a render's CPU.
-func (e *envelope) value() (map[string]any, error) {
-	if md, ok := simpleMetadata(e.Metadata); ok && utf8.ValidString(e.APIVersion) && utf8.ValidString(e.Kind) {
+// With written, such metadata is left to be read as it is written.
+func (e *envelope) value(written bool) (map[string]any, error) {
+	if isSimpleMetadata(e.Metadata) && utf8.ValidString(e.APIVersion) && utf8.ValidString(e.Kind) {
+		var md any = simpleMeta{e.Metadata}
+		if !written {
+			md = simpleMetadata(e.Metadata)
+		}
 		v := map[string]any{"metadata": md}
 		if e.APIVersion != "" {
 			v["apiVersion"] = e.APIVersion
@@ -116,43 +128,103 @@ func (e *envelope) value() (map[string]any, error) {
 	return decoded.(map[string]any), nil
 }
 
-// simpleMetadata is m as its JSON reads back when it sets no field but
-// names, labels and annotations; TestSimpleMetadataKnowsObjectMeta fails
-// when ObjectMeta gains a field this does not check.
-func simpleMetadata(m *metav1.ObjectMeta) (map[string]any, bool) {
+// isSimpleMetadata tells whether m sets no field but names, labels and
+// annotations, all UTF-8 (encoding/json would replace other bytes);
+// TestSimpleMetadata fails when ObjectMeta gains a field this does not
+// check.
+func isSimpleMetadata(m *metav1.ObjectMeta) bool {
 	if m.SelfLink != "" || m.UID != "" || m.ResourceVersion != "" || m.Generation != 0 ||
 		!m.CreationTimestamp.IsZero() || m.DeletionTimestamp != nil || m.DeletionGracePeriodSeconds != nil ||
 		m.OwnerReferences != nil || m.Finalizers != nil || m.ManagedFields != nil {
-		return nil, false
+		return false
 	}
-	md := map[string]any{}
-	for _, f := range []struct {
-		key, value string
-	}{{"name", m.Name}, {"generateName", m.GenerateName}, {"namespace", m.Namespace}} {
-		if f.value != "" {
-			if !utf8.ValidString(f.value) {
-				return nil, false // encoding/json would replace the bytes
+	if !utf8.ValidString(m.Name) || !utf8.ValidString(m.GenerateName) || !utf8.ValidString(m.Namespace) {
+		return false
+	}
+	for _, values := range []map[string]string{m.Labels, m.Annotations} {
+		for k, v := range values {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return false
 			}
+		}
+	}
+	return true
+}
+
+// simpleMetadata is simple metadata (isSimpleMetadata) as its JSON reads
+// back.
+func simpleMetadata(m *metav1.ObjectMeta) map[string]any {
+	md := map[string]any{}
+	for _, f := range (simpleMeta{m}).fields() {
+		switch {
+		case len(f.values) > 0:
+			values := make(map[string]any, len(f.values))
+			for k, v := range f.values {
+				values[k] = v
+			}
+			md[f.key] = values
+		case f.value != "":
 			md[f.key] = f.value
 		}
 	}
-	for _, f := range []struct {
-		key    string
-		values map[string]string
-	}{{"labels", m.Labels}, {"annotations", m.Annotations}} {
-		if len(f.values) == 0 {
+	return md
+}
+
+// simpleMeta is simple metadata (isSimpleMetadata) the writer reads as it
+// writes it.
+type simpleMeta struct{ m *metav1.ObjectMeta }
+
+// simpleField is a field of simple metadata: a string or a string map,
+// written when not empty.
+type simpleField struct {
+	key    string
+	value  string
+	values map[string]string
+}
+
+// fields are the metadata's fields in the order of their JSON names.
+func (s simpleMeta) fields() [5]simpleField {
+	return [5]simpleField{
+		{key: "annotations", values: s.m.Annotations},
+		{key: "generateName", value: s.m.GenerateName},
+		{key: "labels", values: s.m.Labels},
+		{key: "name", value: s.m.Name},
+		{key: "namespace", value: s.m.Namespace},
+	}
+}
+
+func (s simpleMeta) empty() bool {
+	for _, f := range s.fields() {
+		if len(f.values) > 0 || f.value != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (s simpleMeta) writeEntries(b *bytes.Buffer, col int) (bool, error) {
+	first := true
+	for _, f := range s.fields() {
+		switch {
+		case len(f.values) > 0:
+			writeKey(b, f.key, col, first)
+			b.WriteByte('\n')
+			indent(b, col+2)
+			for i, k := range slices.Sorted(maps.Keys(f.values)) {
+				if err := writeStringEntry(b, k, f.values[k], col+2, i == 0); err != nil {
+					return false, err
+				}
+			}
+		case f.value != "":
+			if err := writeStringEntry(b, f.key, f.value, col, first); err != nil {
+				return false, err
+			}
+		default:
 			continue
 		}
-		values := make(map[string]any, len(f.values))
-		for k, v := range f.values {
-			if !utf8.ValidString(k) || !utf8.ValidString(v) {
-				return nil, false
-			}
-			values[k] = v
-		}
-		md[f.key] = values
+		first = false
 	}
-	return md, true
+	return !first, nil
 }
 
 var istioShapes sync.Map // reflect.Type -> bool

@@ -1,6 +1,7 @@
 package encode
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -166,9 +167,9 @@ func envoyFilterWith(value *structpb.Struct) render.Object {
 	}
 }
 
-// TestSimpleMetadata holds simpleMetadata to ObjectMeta's JSON read back,
-// and fails when ObjectMeta gains a field it does not know: that field
-// would be left out of every Istio object.
+// TestSimpleMetadata holds simpleMetadata, and simpleMeta as written, to
+// ObjectMeta's JSON read back, and fails when ObjectMeta gains a field
+// they do not know: that field would be left out of every object.
 func TestSimpleMetadata(t *testing.T) {
 	known := []string{"Name", "GenerateName", "Namespace", "SelfLink", "UID", "ResourceVersion", "Generation",
 		"CreationTimestamp", "DeletionTimestamp", "DeletionGracePeriodSeconds", "Labels", "Annotations",
@@ -189,9 +190,12 @@ func TestSimpleMetadata(t *testing.T) {
 	}{
 		{"empty", metav1.ObjectMeta{}, true},
 		{"names", metav1.ObjectMeta{Name: "a", GenerateName: "a-", Namespace: "ns"}, true},
-		{"labels and annotations", metav1.ObjectMeta{Name: "a", Labels: map[string]string{"k": "v", "e": ""}, Annotations: map[string]string{"x/y": "multi\nline"}}, true},
+		{"labels and annotations", metav1.ObjectMeta{Name: "a", Labels: map[string]string{"k": "v", "e": "", "a b": "true"}, Annotations: map[string]string{"x/y": "multi\nline\n", "b": "1"}}, true},
+		{"namespace alone", metav1.ObjectMeta{Namespace: "ns"}, true},
 		{"empty labels", metav1.ObjectMeta{Name: "a", Labels: map[string]string{}}, true},
 		{"not UTF-8", metav1.ObjectMeta{Name: "a", Labels: map[string]string{"k": "\xff"}}, false},
+		{"name not UTF-8", metav1.ObjectMeta{Name: "\xff"}, false},
+		{"annotation key not UTF-8", metav1.ObjectMeta{Annotations: map[string]string{"\xff": "v"}}, false},
 		{"selfLink", metav1.ObjectMeta{SelfLink: "/x"}, false},
 		{"uid", metav1.ObjectMeta{UID: "u"}, false},
 		{"resourceVersion", metav1.ObjectMeta{ResourceVersion: "1"}, false},
@@ -204,11 +208,10 @@ func TestSimpleMetadata(t *testing.T) {
 		{"managedFields", metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "m"}}}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, simple := simpleMetadata(&tt.meta)
-			if simple != tt.simple {
+			if simple := isSimpleMetadata(&tt.meta); simple != tt.simple {
 				t.Fatalf("simple = %v, want %v", simple, tt.simple)
 			}
-			if !simple {
+			if !tt.simple {
 				return
 			}
 			b, err := json.Marshal(&tt.meta)
@@ -219,8 +222,19 @@ func TestSimpleMetadata(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, want) {
+			if got := simpleMetadata(&tt.meta); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %#v\nwant %#v", got, want)
+			}
+			// written as read: as writeValue writes the plain value
+			var written, plain bytes.Buffer
+			if err := writeValue(&written, map[string]any{"metadata": simpleMeta{&tt.meta}, "z": int64(1)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeValue(&plain, map[string]any{"metadata": want, "z": int64(1)}); err != nil {
+				t.Fatal(err)
+			}
+			if written.String() != plain.String() {
+				t.Errorf("written\n%s\nwant\n%s", written.String(), plain.String())
 			}
 		})
 	}

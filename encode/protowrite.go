@@ -22,7 +22,7 @@ import (
 // writeIstio writes an Istio object as writeValue writes Plain's value for
 // it, or fails, errNotPlain among others, having written part of it.
 func writeIstio(b *bytes.Buffer, o render.Object) error {
-	v, err := istioValue(o, writtenMessage)
+	v, err := istioValue(o, true)
 	if err != nil {
 		return err
 	}
