@@ -55,10 +55,15 @@ type lazyMapping interface {
 }
 
 func indent(b *bytes.Buffer, n int) {
-	for range n {
-		b.WriteByte(' ')
+	for n > len(spaces) {
+		b.WriteString(spaces)
+		n -= len(spaces)
 	}
+	b.WriteString(spaces[:n])
 }
+
+const spaces = "                                                                "
+
 
 // writeMap writes a non-empty map's entries at column col; the first line's
 // indentation is the caller's when it follows "- ".
@@ -292,24 +297,38 @@ func plainSafe(s string) bool {
 }
 
 // yaml11Words are the letter-only scalars YAML 1.1 or 1.2 read as bools or
-// null (compared in lower case; every case variant a parser knows is among
+// null (compared ignoring case; every case variant a parser knows is among
 // the variants of these).
-var yaml11Words = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "on": true, "off": true, "true": true, "false": true, "null": true}
+var yaml11Words = [...]string{"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+// wordChars are the bytes simpleWord takes after the first.
+var wordChars = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_/" {
+		t[c] = true
+	}
+	return t
+}()
 
 // simpleWord is the fast path for most names and hosts: it starts with a
 // letter and has only letters, digits, '.', '-', '_' and '/', so it can only
 // be misread if it is one of yaml11Words.
 func simpleWord(s string) bool {
-	if c := s[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+	if c := s[0] | 0x20; c < 'a' || c > 'z' {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '/') {
+	for i := 1; i < len(s); i++ {
+		if !wordChars[s[i]] {
 			return false
 		}
 	}
-	return len(s) > 5 || !yaml11Words[strings.ToLower(s)]
+	if len(s) <= 5 {
+		for _, w := range yaml11Words {
+			if strings.EqualFold(s, w) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // plainChars rules out what the parsers below might accept but read

@@ -18,7 +18,7 @@ import (
 // trickyStrings are strings a YAML parser could read as something else, or
 // fail on, when written plain.
 var trickyStrings = []string{
-	"", "yes", "no", "on", "off", "y", "N", "true", "False", "null", "~", "NULL",
+	"", "yes", "no", "on", "off", "y", "N", "true", "False", "null", "~", "NULL", "YES", "oN", "tRUE", "nULL", "Ofd",
 	"1:20", "1_000", "0x1F", "0o17", "017", "1e3", ".inf", "-.Inf", ".nan", "1.5", "-1", "+1",
 	"-", "- a", "a: b", "a:", "a #b", "#a", "*", "*a", "&a", "!a", "!!str", "|", ">", "'", "\"", "%", "@", "`",
 	" lead", "trail ", "multi\nline", "tab\there", "é", "日本", "\x00", "\x7f",
@@ -54,6 +54,11 @@ func TestShapesRoundTrip(t *testing.T) {
 		"maps in lists":     {"l": []any{map[string]any{"a": int64(1), "b": map[string]any{"c": []any{"d"}}}}},
 		"scalars":           {"t": true, "f": false, "n": nil, "i": int64(-42), "big": int64(1) << 60, "x": 0.25, "e": 1e21},
 	}
+	deep := map[string]any{"leaf": []any{"a", map[string]any{"b": "c"}}}
+	for range 40 { // indented past the writer's run of spaces
+		deep = map[string]any{"k": deep}
+	}
+	docs["deeply nested"] = deep
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) { assertRoundTrip(t, doc) })
 	}
