@@ -77,11 +77,9 @@ func (msg message) empty() bool {
 
 // writeEntries writes the message's populated fields.
 func (msg message) writeEntries(b *bytes.Buffer, col int) (bool, error) {
-	order := jsonOrder(msg.m.Descriptor())
-	set, known := msg.populated(len(order))
 	first := true
-	for _, f := range order {
-		if known && set&(1<<f.index) == 0 || !known && !msg.m.Has(f.fd) {
+	for _, f := range jsonOrder(msg.m.Descriptor()) {
+		if !msg.m.Has(f.fd) {
 			continue
 		}
 		var err error
@@ -96,19 +94,6 @@ func (msg message) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 		first = false
 	}
 	return !first, nil
-}
-
-// populated is the set of the message's populated fields, by index, when
-// it has no more than 64: one Range costs less than asking Has of each.
-func (msg message) populated(fields int) (set uint64, known bool) {
-	if fields > 64 {
-		return 0, false
-	}
-	msg.m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-		set |= 1 << fd.Index()
-		return true
-	})
-	return set, true
 }
 
 func writeFieldEntry(b *bytes.Buffer, key string, fd protoreflect.FieldDescriptor, pv protoreflect.Value, col int, first bool) error {
@@ -149,7 +134,6 @@ func writeKey(b *bytes.Buffer, key string, col int, first bool) {
 type jsonField struct {
 	name           string
 	fd             protoreflect.FieldDescriptor
-	index          int // in the message's fields
 	singularString bool
 }
 
@@ -164,7 +148,7 @@ func jsonOrder(md protoreflect.MessageDescriptor) []jsonField {
 	order := make([]jsonField, fds.Len())
 	for i := range order {
 		fd := fds.Get(i)
-		order[i] = jsonField{fd.JSONName(), fd, i, fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated}
+		order[i] = jsonField{fd.JSONName(), fd, fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated}
 	}
 	slices.SortFunc(order, func(a, b jsonField) int { return strings.Compare(a.name, b.name) })
 	jsonOrders.Store(md, order)
