@@ -64,7 +64,6 @@ func indent(b *bytes.Buffer, n int) {
 
 const spaces = "                                                                "
 
-
 // writeMap writes a non-empty map's entries at column col; the first line's
 // indentation is the caller's when it follows "- ".
 func writeMap(b *bytes.Buffer, m map[string]any, col int) error {
