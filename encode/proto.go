@@ -42,18 +42,20 @@ func istioPlain(o render.Object) (map[string]any, error) {
 }
 
 // istioValue is o as plain values, or with written, as the writer takes
-// it: its spec a message read as it is written (writtenMessage), its simple
+// it: its spec a message read as it is written (writtenProto), its simple
 // metadata too (simpleMeta).
 func istioValue(o render.Object, written bool) (map[string]any, error) {
 	envelope, spec, status, ok := istioParts(o)
 	if !ok {
 		return nil, errNotPlain
 	}
-	specValue := messageValue
+	var specV any
+	var err error
 	if written {
-		specValue = writtenMessage
+		specV, err = writtenProto(spec)
+	} else {
+		specV, err = messageValue(spec.ProtoReflect())
 	}
-	specV, err := specValue(spec.ProtoReflect())
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,8 @@ func unusualMessages() []render.Object {
 				}},
 				Headers:    &networking.Headers{Request: &networking.Headers_HeaderOperations{Set: map[string]string{"x": "1", "é": "ü"}}},
 				CorsPolicy: &networking.CorsPolicy{}, // set and empty: {}
+			}, {
+				MirrorPercentage: &networking.Percent{Value: math.Copysign(0, -1)}, // -0 is set: written
 			}, {}}, // an empty route: - {}
 		},
 	}
