@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -176,6 +175,15 @@ func simpleMetadata(m *metav1.ObjectMeta) map[string]any {
 // writes it.
 type simpleMeta struct{ m *metav1.ObjectMeta }
 
+// sortedKeys appends m's keys to keys, sorted.
+func sortedKeys(m map[string]string, keys []string) []string {
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 // simpleField is a field of simple metadata: a string or a string map,
 // written when not empty.
 type simpleField struct {
@@ -212,7 +220,8 @@ func (s simpleMeta) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 			writeKey(b, f.key, col, first)
 			b.WriteByte('\n')
 			indent(b, col+2)
-			for i, k := range slices.Sorted(maps.Keys(f.values)) {
+			var small [8]string // labels and annotations are few: sorted without allocating
+			for i, k := range sortedKeys(f.values, small[:0]) {
 				if err := writeStringEntry(b, k, f.values[k], col+2, i == 0); err != nil {
 					return false, err
 				}
