@@ -22,9 +22,9 @@ import (
 // them with encoding/json's rules: JSON names, embedded structs inlined,
 // omitempty and omitzero, MarshalJSON and MarshalText, nil as null, []byte
 // as base64. What it is not sure to write the same (a field name two
-// fields claim, ",string", floats, strings that are not UTF-8, map keys
-// that are not strings) it refuses with errNotPlain, and the object takes
-// the round trip. TestDirectWritersArePlainWritten holds it to the round
+// fields claim, ",string", floats, json.Number, strings that are not UTF-8,
+// map keys that are not strings, MarshalJSON output encoding/json would
+// refuse) it refuses with errNotPlain, and the object takes the round trip. TestDirectWritersArePlainWritten holds it to the round
 // trip over every rendered object, and
 // TestWrittenGoIsTheJSONRoundTripForRandomValues over randomly filled ones.
 
@@ -132,6 +132,20 @@ func (s goStruct) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 }
 
 func writeGoEntry(b *bytes.Buffer, key string, fv reflect.Value, col int, first bool) error {
+	if s, ok := structAt(fv); ok {
+		writeKey(b, key, col, first)
+		return writeMappingChild(b, s, col)
+	}
+	if fields, pointers, ok := structItems(fv); ok {
+		writeKey(b, key, col, first)
+		return writeMappingItems(b, fv.Len(), func(i int) goStruct {
+			item := fv.Index(i)
+			if pointers {
+				item = item.Elem()
+			}
+			return goStruct{item, fields}
+		}, col)
+	}
 	v, err := goValue(fv)
 	if err != nil {
 		return err
@@ -197,10 +211,10 @@ func goValue(v reflect.Value) (any, error) {
 		}
 		return goStruct{v, fields}, nil
 	case reflect.String:
-		if s := v.String(); utf8.ValidString(s) {
+		if s := v.String(); utf8.ValidString(s) && v.Type() != jsonNumberType {
 			return s, nil
 		}
-		return nil, errNotPlain
+		return nil, errNotPlain // json.Number is written as a number
 	case reflect.Bool:
 		return v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -225,6 +239,59 @@ func goValue(v reflect.Value) (any, error) {
 	// floats (whose JSON may read back as an integer), uintptr, complex
 	// numbers, channels, functions
 	return nil, errNotPlain
+}
+
+// structAt is the struct goValue gives for v, unboxed, if it gives one.
+func structAt(v reflect.Value) (goStruct, bool) {
+	for {
+		if m, ok := marshalerOf(v.Type(), v.CanAddr()); !ok || m != marshalsNot {
+			return goStruct{}, false
+		}
+		if v.Kind() != reflect.Pointer {
+			break
+		}
+		if v.IsNil() {
+			return goStruct{}, false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct || v.Type() == reflect.TypeFor[metav1.ObjectMeta]() {
+		return goStruct{}, false
+	}
+	fields, ok := goFields(v.Type())
+	return goStruct{v, fields}, ok
+}
+
+// structItems tells whether v is a non-empty list whose items goValue
+// gives as structs (structAt), of one type, with its fields; pointers when
+// the items are pointers to them.
+func structItems(v reflect.Value) (fields []goField, pointers bool, ok bool) {
+	if v.Kind() != reflect.Slice || v.Len() == 0 {
+		return nil, false, false
+	}
+	if m, ok := marshalerOf(v.Type(), v.CanAddr()); !ok || m != marshalsNot {
+		return nil, false, false
+	}
+	t := v.Type().Elem()
+	if t.Kind() == reflect.Pointer {
+		if m, ok := marshalerOf(t, true); !ok || m != marshalsNot {
+			return nil, false, false
+		}
+		for i := range v.Len() {
+			if v.Index(i).IsNil() {
+				return nil, false, false
+			}
+		}
+		t, pointers = t.Elem(), true
+	}
+	if t.Kind() != reflect.Struct || t == reflect.TypeFor[metav1.ObjectMeta]() {
+		return nil, false, false
+	}
+	if m, ok := marshalerOf(t, true); !ok || m != marshalsNot {
+		return nil, false, false
+	}
+	fields, ok = goFields(t)
+	return fields, pointers, ok
 }
 
 // simpleMetaOf is v as simpleMeta when it is simple ObjectMeta: metadata of
@@ -271,6 +338,7 @@ func goList(v reflect.Value) (any, error) {
 }
 
 var (
+	jsonNumberType    = reflect.TypeFor[json.Number]()
 	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 )
@@ -356,7 +424,7 @@ func marshaledValue(v reflect.Value) (value any, marshaled bool, err error) {
 
 func jsonMarshaled(m json.Marshaler) (any, bool, error) {
 	b, err := m.MarshalJSON()
-	if err != nil {
+	if err != nil || !json.Valid(b) {
 		return nil, true, errNotPlain // the round trip gives encoding/json's error
 	}
 	v, err := decodeJSON(b)
@@ -451,7 +519,7 @@ func collectFields(t reflect.Type, path []int) ([]goField, bool) {
 				return nil, false
 			}
 		}
-		f.plainString = sf.Type.Kind() == reflect.String && !marshals(sf.Type) && !marshals(reflect.PointerTo(sf.Type))
+		f.plainString = sf.Type.Kind() == reflect.String && sf.Type != jsonNumberType && !marshals(sf.Type) && !marshals(reflect.PointerTo(sf.Type))
 		fields = append(fields, f)
 	}
 	return fields, true

@@ -143,15 +143,7 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 			return writeList(b, t, col+2)
 		}
 	case lazyMapping:
-		// written on the next lines unless it has no entry: then as {}
-		start := b.Len()
-		b.WriteByte('\n')
-		indent(b, col+2)
-		wrote, err := t.writeEntries(b, col+2)
-		if err != nil || wrote {
-			return err
-		}
-		b.Truncate(start)
+		return writeMappingChild(b, t, col)
 	}
 	if s, ok := v.(string); ok {
 		writeStringChild(b, s, col)
@@ -162,6 +154,43 @@ func writeChild(b *bytes.Buffer, v any, col int) error {
 		return err
 	}
 	b.WriteByte('\n')
+	return nil
+}
+
+// writeMappingChild is writeChild for a mapping read as it is written: on
+// the next lines unless it has no entry, then as {}. It is generic so that
+// a struct mapping reaches it unboxed.
+func writeMappingChild[M lazyMapping](b *bytes.Buffer, m M, col int) error {
+	start := b.Len()
+	b.WriteByte('\n')
+	indent(b, col+2)
+	wrote, err := m.writeEntries(b, col+2)
+	if err != nil || wrote {
+		return err
+	}
+	b.Truncate(start)
+	b.WriteString(" {}\n")
+	return nil
+}
+
+// writeMappingItems is writeChild for a non-empty list of mappings read as
+// they are written, item giving each, unboxed.
+func writeMappingItems[M lazyMapping](b *bytes.Buffer, n int, item func(int) M, col int) error {
+	b.WriteByte('\n')
+	indent(b, col+2)
+	for i := range n {
+		if i > 0 {
+			indent(b, col+2)
+		}
+		b.WriteString("- ")
+		wrote, err := item(i).writeEntries(b, col+4)
+		if err != nil {
+			return err
+		}
+		if !wrote {
+			b.WriteString("{}\n")
+		}
+	}
 	return nil
 }
 

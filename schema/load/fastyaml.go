@@ -250,7 +250,7 @@ func (p *fastParser) flow(text string, depth int) (value any, rest string, ok bo
 				return nil, "", false
 			}
 			s, isString := k.(string) // other keys: kept simple
-			if _, dup := m[s]; dup || !isString {
+			if _, dup := m[s]; dup || !isString || len(s) > maxKeyLength {
 				return nil, "", false
 			}
 			key = s
@@ -291,6 +291,10 @@ func (p *fastParser) flow(text string, depth int) (value any, rest string, ok bo
 	}
 }
 
+// maxKeyLength keeps keys well inside the 1024 characters YAML allows a
+// simple key (yaml.v3 refuses longer ones).
+const maxKeyLength = 1000
+
 // isItem tells whether text starts a sequence item.
 func isItem(text string) bool {
 	return text == "-" || strings.HasPrefix(text, "- ")
@@ -318,7 +322,7 @@ func splitKey(text string) (key, rest string, ok bool) {
 		key = text[:end]
 	}
 	switch {
-	case end == len(text) || text[end] != ':':
+	case end == len(text) || text[end] != ':' || end > maxKeyLength:
 		return "", "", false
 	case end+1 == len(text):
 		return key, "", true

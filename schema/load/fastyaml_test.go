@@ -167,6 +167,10 @@ func TestFastYAMLConstructs(t *testing.T) {
 		{"comments only", "# a\n", false},
 		{"carriage returns", "a: 1\r\nb: 2\r\n", false},
 		{"value after the flow", "a: [b] c\n", false},
+		{"a key of 1,000 characters", strings.Repeat("k", 1000) + ": v\n", true},
+		{"a key past YAML's 1,024 characters", strings.Repeat("k", 1025) + ": v\n", false},
+		{"a quoted key past 1,024 characters", `"` + strings.Repeat("k", 1025) + `": v` + "\n", false},
+		{"a flow key past 1,024 characters", "a: {" + strings.Repeat("k", 1025) + ": v}\n", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
