@@ -165,6 +165,12 @@ func (s protoStruct) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 				continue
 			}
 			err = writeStringEntry(b, f.name, fv.String(), col, first)
+		} else if child, ok := childStruct(f, fv); ok {
+			writeKey(b, f.name, col, first)
+			err = writeMappingChild(b, child, col)
+		} else if plan, ok := itemStructs(f, fv); ok {
+			writeKey(b, f.name, col, first)
+			err = writeMappingItems(b, fv.Len(), func(i int) protoStruct { return protoStruct{fv.Index(i).Elem(), plan} }, col)
 		} else {
 			var v any
 			var populated bool
@@ -181,6 +187,39 @@ func (s protoStruct) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 		first = false
 	}
 	return !first, nil
+}
+
+// childStruct is a populated message field read through its struct, when
+// its type has a plan: written unboxed.
+func childStruct(f *protoField, fv reflect.Value) (protoStruct, bool) {
+	if f.kind != pointerField || f.fd.Message() == nil || fv.IsNil() {
+		return protoStruct{}, false
+	}
+	m, ok := fv.Interface().(proto.Message)
+	if !ok {
+		return protoStruct{}, false
+	}
+	plan := planOf(fv.Type().Elem(), m)
+	return protoStruct{fv.Elem(), plan}, plan != nil
+}
+
+// itemStructs is the plan of a populated list of messages that all read
+// through their structs: written unboxed.
+func itemStructs(f *protoField, fv reflect.Value) (*protoPlan, bool) {
+	if f.kind != listField || f.fd.Message() == nil || fv.Len() == 0 {
+		return nil, false
+	}
+	for i := range fv.Len() {
+		if fv.Index(i).IsNil() {
+			return nil, false
+		}
+	}
+	m, ok := fv.Index(0).Interface().(proto.Message)
+	if !ok {
+		return nil, false
+	}
+	plan := planOf(fv.Type().Elem().Elem(), m)
+	return plan, plan != nil
 }
 
 func (s protoStruct) empty() bool {
