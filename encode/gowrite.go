@@ -136,6 +136,10 @@ func writeGoEntry(b *bytes.Buffer, key string, fv reflect.Value, col int, first 
 		writeKey(b, key, col, first)
 		return writeMappingChild(b, s, col)
 	}
+	if stringItems(fv) {
+		writeKey(b, key, col, first)
+		return writeStringItems(b, fv, col)
+	}
 	if fields, pointers, ok := structItems(fv); ok {
 		writeKey(b, key, col, first)
 		return writeMappingItems(b, fv.Len(), func(i int) goStruct {
@@ -260,6 +264,20 @@ func structAt(v reflect.Value) (goStruct, bool) {
 	}
 	fields, ok := goFields(v.Type())
 	return goStruct{v, fields}, ok
+}
+
+// stringItems tells whether v is a non-empty list of strings goValue
+// gives as they are (no marshaler, no json.Number).
+func stringItems(v reflect.Value) bool {
+	if v.Kind() != reflect.Slice || v.Len() == 0 || v.Type().Elem().Kind() != reflect.String {
+		return false
+	}
+	if m, ok := marshalerOf(v.Type(), v.CanAddr()); !ok || m != marshalsNot {
+		return false
+	}
+	t := v.Type().Elem()
+	m, ok := marshalerOf(t, true)
+	return ok && m == marshalsNot && t != jsonNumberType
 }
 
 // structItems tells whether v is a non-empty list whose items goValue

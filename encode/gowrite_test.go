@@ -314,6 +314,14 @@ func TestWrittenGoEdges(t *testing.T) {
 			S   any `json:"s"`
 			In  any `json:"in"`
 		}{S: "x", In: Inner{"x", 2}}, false},
+		{"lists of strings", &struct {
+			L []string `json:"l"`
+			N []named  `json:"n"`
+			E []string `json:"e"`
+		}{L: []string{"multi\nline\n", "yes", "", "a: b"}, N: []named{"x"}, E: []string{}}, false},
+		{"a list of json.Number", &struct {
+			L []json.Number `json:"l"`
+		}{L: []json.Number{"1"}}, true},
 		{"named string", &struct {
 			N named `json:"n"`
 		}{"x"}, false},

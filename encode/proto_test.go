@@ -151,7 +151,11 @@ func unusualMessages() []render.Object {
 	// bytes that are not UTF-8 in the envelope: JSON replaces them
 	broken := ap.DeepCopy()
 	broken.APIVersion = "security.istio.io/v1\xff"
-	return []render.Object{vs, dr, ap, ef, broken}
+	// no apiVersion, kind or spec: all three left out
+	bare := &networkingv1.Gateway{ObjectMeta: metav1.ObjectMeta{Name: "bare"}}
+	// an empty spec written: the policy that allows nothing
+	nothing := &securityv1.AuthorizationPolicy{TypeMeta: ap.TypeMeta, ObjectMeta: metav1.ObjectMeta{Name: "nothing", Namespace: "ns"}}
+	return []render.Object{vs, dr, ap, ef, broken, bare, nothing}
 }
 
 func envoyFilterWith(value *structpb.Struct) render.Object {

@@ -168,6 +168,9 @@ func (s protoStruct) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 		} else if child, ok := childStruct(f, fv); ok {
 			writeKey(b, f.name, col, first)
 			err = writeMappingChild(b, child, col)
+		} else if f.kind == listField && f.fd.Kind() == protoreflect.StringKind && fv.Len() > 0 {
+			writeKey(b, f.name, col, first)
+			err = writeStringItems(b, fv, col)
 		} else if plan, ok := itemStructs(f, fv); ok {
 			writeKey(b, f.name, col, first)
 			err = writeMappingItems(b, fv.Len(), func(i int) protoStruct { return protoStruct{fv.Index(i).Elem(), plan} }, col)

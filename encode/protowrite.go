@@ -22,12 +22,45 @@ import (
 // writeIstio writes an Istio object as writeValue writes Plain's value for
 // it, or fails, errNotPlain among others, having written part of it.
 func writeIstio(b *bytes.Buffer, o render.Object) error {
-	v, err := istioValue(o, true)
+	env, spec, status, ok := istioParts(o)
+	if !ok {
+		return errNotPlain
+	}
+	if !isSimpleMetadata(env.Metadata) || !utf8.ValidString(env.APIVersion) || !utf8.ValidString(env.Kind) ||
+		!(message{status.ProtoReflect()}).empty() {
+		// what renders do not set: through the plain value and shape
+		v, err := istioValue(o, true)
+		if err != nil {
+			return err
+		}
+		shape(v)
+		return writeValue(b, v)
+	}
+	specV, err := writtenProto(spec)
 	if err != nil {
 		return err
 	}
-	shape(v)
-	return writeValue(b, v)
+	// as shape leaves the plain value: keys in order, no empty status, an
+	// empty spec only for an AuthorizationPolicy (the policy that allows
+	// nothing)
+	first := true
+	for _, f := range [...]struct{ key, value string }{{"apiVersion", env.APIVersion}, {"kind", env.Kind}} {
+		if f.value == "" {
+			continue
+		}
+		if err := writeStringEntry(b, f.key, f.value, 0, first); err != nil {
+			return err
+		}
+		first = false
+	}
+	writeKey(b, "metadata", 0, first)
+	if err := writeMappingChild(b, simpleMeta{env.Metadata}, 0); err != nil {
+		return err
+	}
+	if emptyMapping(specV) && env.Kind != "AuthorizationPolicy" {
+		return nil
+	}
+	return writeEntry(b, "spec", specV, 0, false)
 }
 
 // message is a protobuf message the writer reads as it writes it.

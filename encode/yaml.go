@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,6 +191,26 @@ func writeMappingItems[M lazyMapping](b *bytes.Buffer, n int, item func(int) M, 
 		if !wrote {
 			b.WriteString("{}\n")
 		}
+	}
+	return nil
+}
+
+// writeStringItems is writeChild for a non-empty list of strings held in a
+// Go slice, unboxed.
+func writeStringItems(b *bytes.Buffer, l reflect.Value, col int) error {
+	b.WriteByte('\n')
+	indent(b, col+2)
+	for i := range l.Len() {
+		s := l.Index(i).String()
+		if !utf8.ValidString(s) {
+			return errNotPlain // encoding/json would replace the bytes
+		}
+		if i > 0 {
+			indent(b, col+2)
+		}
+		b.WriteString("- ")
+		writeString(b, s)
+		b.WriteByte('\n')
 	}
 	return nil
 }
