@@ -358,11 +358,11 @@ var wordChars = func() (t [256]bool) {
 	return t
 }()
 
-// simpleWord is the fast path for most names and hosts: it starts with a
-// letter and has only letters, digits, '.', '-', '_' and '/', so it can only
-// be misread if it is one of yaml11Words.
+// simpleWord is the fast path for most names, hosts and paths: it starts
+// with a letter or '/' and has only letters, digits, '.', '-', '_' and '/',
+// so it can only be misread if it is one of yaml11Words.
 func simpleWord(s string) bool {
-	if c := s[0] | 0x20; c < 'a' || c > 'z' {
+	if c := s[0] | 0x20; (c < 'a' || c > 'z') && s[0] != '/' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
@@ -370,7 +370,7 @@ func simpleWord(s string) bool {
 			return false
 		}
 	}
-	if len(s) <= 5 {
+	if c := s[0] | 0x20; len(s) <= 5 && (c == 'y' || c == 'n' || c == 'o' || c == 't' || c == 'f') {
 		for _, w := range yaml11Words {
 			if strings.EqualFold(s, w) {
 				return false

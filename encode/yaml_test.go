@@ -19,6 +19,7 @@ import (
 // fail on, when written plain.
 var trickyStrings = []string{
 	"", "yes", "no", "on", "off", "y", "N", "true", "False", "null", "~", "NULL", "YES", "oN", "tRUE", "nULL", "Ofd",
+	"/", "/api", "//x", "/1", "/-", "/.",
 	"1:20", "1_000", "0x1F", "0o17", "017", "1e3", ".inf", "-.Inf", ".nan", "1.5", "-1", "+1",
 	"-", "- a", "a: b", "a:", "a #b", "#a", "*", "*a", "&a", "!a", "!!str", "|", ">", "'", "\"", "%", "@", "`",
 	" lead", "trail ", "multi\nline", "tab\there", "é", "日本", "\x00", "\x7f",
