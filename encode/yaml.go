@@ -359,15 +359,15 @@ var wordChars = func() (t [256]bool) {
 }()
 
 // simpleWord is the fast path for most names, hosts and paths: it starts
-// with a letter or '/' and has only letters, digits, '.', '-', '_' and '/',
-// so it can only be misread if it is one of yaml11Words.
+// with a letter or '/' and has only letters, digits, '.', '-', '_', '/' and
+// ':' (not last), so it can only be misread if it is one of yaml11Words.
 func simpleWord(s string) bool {
 	if c := s[0] | 0x20; (c < 'a' || c > 'z') && s[0] != '/' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		if !wordChars[s[i]] {
-			return false
+		if !wordChars[s[i]] && (s[i] != ':' || i == len(s)-1) {
+			return false // a ':' is taken inside: it then never ends a key
 		}
 	}
 	if c := s[0] | 0x20; len(s) <= 5 && (c == 'y' || c == 'n' || c == 'o' || c == 't' || c == 'f') {

@@ -19,7 +19,8 @@ import (
 // fail on, when written plain.
 var trickyStrings = []string{
 	"", "yes", "no", "on", "off", "y", "N", "true", "False", "null", "~", "NULL", "YES", "oN", "tRUE", "nULL", "Ofd",
-	"/", "/api", "//x", "/1", "/-", "/.",
+	"/", "/api", "//x", "/1", "/-", "/.", "a:b", "a:", "a::b", "a:1", "a:b:c", "spiffe://cluster.local/ns/a/sa/b",
+	"meshwright:tenant-edge:team-0001", "y:", "on:off", "a:-", "a:/", "/:", "a:.",
 	"1:20", "1_000", "0x1F", "0o17", "017", "1e3", ".inf", "-.Inf", ".nan", "1.5", "-1", "+1",
 	"-", "- a", "a: b", "a:", "a #b", "#a", "*", "*a", "&a", "!a", "!!str", "|", ">", "'", "\"", "%", "@", "`",
 	" lead", "trail ", "multi\nline", "tab\there", "é", "日本", "\x00", "\x7f",
