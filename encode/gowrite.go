@@ -40,6 +40,13 @@ func writeGoObject(b *bytes.Buffer, o any) error {
 	if err != nil {
 		return err
 	}
+	if s, ok := root.(goStruct); ok && s.shapedAsWritten() {
+		wrote, err := s.writeShaped(b)
+		if err == nil && !wrote {
+			b.WriteString("{}\n") // as writeValue writes an empty map
+		}
+		return err
+	}
 	var top map[string]any
 	switch t := root.(type) {
 	case goStruct:
@@ -53,6 +60,55 @@ func writeGoObject(b *bytes.Buffer, o any) error {
 	}
 	shape(top)
 	return writeValue(b, top)
+}
+
+// shapedAsWritten tells whether shape's rules for an object can be
+// applied as its entries are written (writeShaped), without building its
+// map: its metadata is simple, its status a struct with nothing written,
+// its spec a struct that is not a Vault issuer's.
+func (s goStruct) shapedAsWritten() bool {
+	for i := range s.fields {
+		f := &s.fields[i]
+		fv := s.v.FieldByIndex(f.index)
+		if f.omitted(fv) {
+			continue
+		}
+		switch f.name {
+		case "metadata":
+			if _, simple := simpleMetaOf(fv); !simple {
+				return false
+			}
+		case "status":
+			if st, ok := structAt(fv); !ok || !st.empty() {
+				return false
+			}
+		case "spec":
+			if st, ok := structAt(fv); !ok || st.has("vault") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// writeShaped writes the object's entries as shape leaves them: no status
+// (shapedAsWritten: it is empty), an empty spec only for an
+// AuthorizationPolicy.
+func (s goStruct) writeShaped(b *bytes.Buffer) (bool, error) {
+	kind := ""
+	if i, ok := slices.BinarySearchFunc(s.fields, "kind", func(f goField, name string) int { return strings.Compare(f.name, name) }); ok && s.fields[i].plainString {
+		kind = s.v.FieldByIndex(s.fields[i].index).String()
+	}
+	return s.writeFiltered(b, 0, func(name string, fv reflect.Value) bool {
+		switch name {
+		case "status":
+			return false
+		case "spec":
+			st, _ := structAt(fv)
+			return !st.empty() || kind == "AuthorizationPolicy"
+		}
+		return true
+	})
 }
 
 // goStruct is a Go struct the writer reads as it writes it, with its
@@ -110,11 +166,16 @@ func emptyValue(v reflect.Value) bool {
 // indentation being the caller's, as writeMap does, and tells whether there
 // was any.
 func (s goStruct) writeEntries(b *bytes.Buffer, col int) (bool, error) {
+	return s.writeFiltered(b, col, nil)
+}
+
+// writeFiltered is writeEntries for the fields keep keeps (all for nil).
+func (s goStruct) writeFiltered(b *bytes.Buffer, col int, keep func(name string, fv reflect.Value) bool) (bool, error) {
 	first := true
 	for i := range s.fields {
 		f := &s.fields[i]
 		fv := s.v.FieldByIndex(f.index)
-		if f.omitted(fv) {
+		if f.omitted(fv) || keep != nil && !keep(f.name, fv) {
 			continue
 		}
 		var err error

@@ -364,6 +364,22 @@ func TestWrittenGoEdges(t *testing.T) {
 				C *string `json:"c"`
 			} `json:"status"`
 		}{Kind: "K", Spec: Inner{B: 0}}, false},
+		{"an empty spec kept for an AuthorizationPolicy", &struct {
+			Kind string `json:"kind"`
+			Spec struct {
+				A string `json:"a,omitempty"`
+			} `json:"spec"`
+		}{Kind: "AuthorizationPolicy"}, false},
+		{"a status with a field written", &struct {
+			Status struct {
+				A string `json:"a"`
+			} `json:"status"`
+		}{}, false},
+		{"a status of nulls dropped", &struct {
+			Status struct {
+				P *string `json:"p"`
+			} `json:"status"`
+		}{}, false},
 		{"metadata beyond names, labels and annotations", &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Name: "n", Finalizers: []string{"f"}, CreationTimestamp: metav1.Unix(1e9, 0)},
 			Data:       map[string]string{"k": "multi\nline\n"},
