@@ -315,11 +315,38 @@ func (d *Documents) Sorted() ([][]byte, error) {
 	if err := errors.Join(slices.Concat(d.errs...)...); err != nil {
 		return nil, err
 	}
-	docs := slices.Concat(d.bySource...)
-	slices.SortStableFunc(docs, func(a, b document) int { return a.key.Compare(b.key) })
+	docs := sortedDocuments(slices.Concat(d.bySource...))
 	data := make([][]byte, len(docs))
 	for i, doc := range docs {
 		data[i] = doc.data
 	}
 	return data, nil
 }
+
+// sortedDocuments is docs sorted stably by key: a large list in two halves
+// on two cores, then merged, for sorting is serial work at the end of a
+// render (about a second at 10,000 tenants).
+func sortedDocuments(docs []document) []document {
+	byKey := func(a, b document) int { return a.key.Compare(b.key) }
+	if len(docs) < minParallelSort || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortStableFunc(docs, byKey)
+		return docs
+	}
+	left, right := docs[:len(docs)/2], docs[len(docs)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortStableFunc(left, byKey) })
+	slices.SortStableFunc(right, byKey)
+	wg.Wait()
+	merged := make([]document, 0, len(docs))
+	for len(left) > 0 && len(right) > 0 {
+		if byKey(right[0], left[0]) < 0 { // on a tie the left first, as a stable sort keeps it
+			merged, right = append(merged, right[0]), right[1:]
+		} else {
+			merged, left = append(merged, left[0]), left[1:]
+		}
+	}
+	return append(append(merged, left...), right...)
+}
+
+// minParallelSort keeps small lists on one goroutine.
+const minParallelSort = 4096

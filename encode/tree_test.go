@@ -1,6 +1,7 @@
 package encode
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,5 +131,25 @@ func TestDocumentsWriteTreeIsWriteTree(t *testing.T) {
 	}
 	if err := (&Documents{}).WriteTree(t.TempDir()); err == nil {
 		t.Error("WriteTree wrote documents kept without their paths")
+	}
+}
+
+// TestSortedDocumentsIsAStableSort holds the two-core sort of a large list
+// to a stable sort of it, over keys that tie often.
+func TestSortedDocumentsIsAStableSort(t *testing.T) {
+	var docs []document
+	for i := range 3 * minParallelSort {
+		o := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: fmt.Sprint("ns-", i%3), Name: fmt.Sprint("n-", i*7%5)}}
+		o.Kind = []string{"ConfigMap", "Namespace"}[i%2]
+		o.APIVersion = "v1"
+		docs = append(docs, document{key: render.KeyOf(o), data: []byte(fmt.Sprint(i))})
+	}
+	want := slices.Clone(docs)
+	slices.SortStableFunc(want, func(a, b document) int { return a.key.Compare(b.key) })
+	got := sortedDocuments(slices.Clone(docs))
+	for i := range want {
+		if string(got[i].data) != string(want[i].data) {
+			t.Fatalf("document %d is %s, a stable sort puts %s there", i, got[i].data, want[i].data)
+		}
 	}
 }

@@ -77,10 +77,10 @@ func Each(s *spec.Spec, emit func(source int, objs []Object)) spec.Diagnostics {
 	})
 	// collisions are looked for in input order, so that which of two
 	// inputs is "first" does not depend on the scheduling
-	set := newObjectSet()
-	for _, in := range inputs {
-		set.add(in)
-		set.diags = append(set.diags, in.warnings...)
+	set := newObjectSet(inputs)
+	for i := range inputs {
+		set.add(i)
+		set.diags = append(set.diags, inputs[i].warnings...)
 	}
 	return set.diags
 }
@@ -156,8 +156,9 @@ func sourceOf(kind, name string) string { return kind + "/" + name }
 
 // objectSet refuses objects that two inputs render.
 type objectSet struct {
-	owner map[identity]owner // the input rendering each object
-	diags spec.Diagnostics
+	inputs []rendered
+	owner  map[identity]int32 // the input rendering each object; sized ahead, it never grows
+	diags  spec.Diagnostics
 }
 
 // owner is the input an object came from, to name it in a collision.
@@ -171,17 +172,26 @@ func (o owner) String() string {
 	return fmt.Sprintf("%s (%s:%d)", o.source, o.origin.File, line)
 }
 
-func newObjectSet() *objectSet { return &objectSet{owner: map[identity]owner{}} }
+func newObjectSet(inputs []rendered) *objectSet {
+	n := 0
+	for _, in := range inputs {
+		n += len(in.objects)
+	}
+	return &objectSet{inputs: inputs, owner: make(map[identity]int32, n)}
+}
 
-func (s *objectSet) add(in rendered) {
-	for _, id := range in.objects {
+// add takes input i's objects.
+func (s *objectSet) add(i int) {
+	at := owner{s.inputs[i].source, s.inputs[i].origin}
+	for _, id := range s.inputs[i].objects {
 		if prev, dup := s.owner[id]; dup {
 			// at both inputs, each naming the other: either may be the one a change touched
-			s.conflict(owner{in.source, in.origin}, prev, id)
-			s.conflict(prev, owner{in.source, in.origin}, id)
+			other := owner{s.inputs[prev].source, s.inputs[prev].origin}
+			s.conflict(at, other, id)
+			s.conflict(other, at, id)
 			continue
 		}
-		s.owner[id] = owner{in.source, in.origin}
+		s.owner[id] = int32(i)
 	}
 }
 
