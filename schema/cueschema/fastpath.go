@@ -1,7 +1,6 @@
 package cueschema
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -42,10 +41,31 @@ func acceptTenant(v any) (map[string]any, bool) {
 	return out.(map[string]any), true
 }
 
-var (
-	nameRE      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	subdomainRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-)
+// dnsName is CUE's ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, a DNS-1123 label's
+// characters, as a loop: the regular expression was a tenth of the fast
+// path's time (TestNamePatterns holds it to the expression).
+func dnsName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') && (c != '-' || i == 0 || i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+// subdomain is a DNS-1123 subdomain's characters: dnsNames joined by dots.
+func subdomain(s string) bool {
+	for label := range strings.SplitSeq(s, ".") {
+		if !dnsName(label) {
+			return false
+		}
+	}
+	return true
+}
 
 // The definitions, in the order of the .cue files.
 var (
@@ -121,13 +141,13 @@ var (
 		field{name: "annotations", check: mapOf(text(0, 0, nil))},
 	)
 
-	dnsLabel = text(0, 63, nameRE)
+	dnsLabel = text(0, 63, dnsName)
 	port     = integer(1, 65535)
 )
 
 // host is #Host: a DNS-1123 subdomain with a dot.
 func host(v any, root map[string]any) (any, bool) {
-	s, ok := text(0, 253, subdomainRE)(v, root)
+	s, ok := text(0, 253, subdomain)(v, root)
 	return s, ok && strings.Contains(s.(string), ".")
 }
 
@@ -253,15 +273,15 @@ func listOf(min int, elem check) check {
 }
 
 // text is a string of at least minRunes and, when maxRunes > 0, at most
-// maxRunes runes, matching re when re is set.
-func text(minRunes, maxRunes int, re *regexp.Regexp) check {
+// maxRunes runes, matching match when it is set.
+func text(minRunes, maxRunes int, match func(string) bool) check {
 	return func(v any, _ map[string]any) (any, bool) {
 		s, ok := v.(string)
 		if !ok {
 			return nil, false
 		}
 		n := utf8.RuneCountInString(s)
-		if n < minRunes || maxRunes > 0 && n > maxRunes || re != nil && !re.MatchString(s) {
+		if n < minRunes || maxRunes > 0 && n > maxRunes || match != nil && !match(s) {
 			return nil, false
 		}
 		return s, true

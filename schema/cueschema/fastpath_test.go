@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -414,4 +415,33 @@ func parseTenant(t *testing.T, text string) any {
 		t.Fatal(err)
 	}
 	return plain(node.Content[0])
+}
+
+// TestNamePatterns holds dnsName and subdomain to the expressions in the
+// CUE schema they stand for, over tricky names and every string of up to
+// four characters from an alphabet of the cases.
+func TestNamePatterns(t *testing.T) {
+	nameRE := regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	subdomainRE := regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	inputs := []string{"", "a", "team-0001", "-a", "a-", "a--b", "A", "a_b", "é", "a.b", ".a", "a.", "a..b", "a.-b", "svc.ns.svc.cluster.local", "a\n", strings.Repeat("a", 70)}
+	const alphabet = "a0-.A_é"
+	var all func(prefix string, n int)
+	all = func(prefix string, n int) {
+		inputs = append(inputs, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			all(prefix+string(c), n-1)
+		}
+	}
+	all("", 4)
+	for _, s := range inputs {
+		if got, want := dnsName(s), nameRE.MatchString(s); got != want {
+			t.Errorf("dnsName(%q) = %v, the expression says %v", s, got, want)
+		}
+		if got, want := subdomain(s), subdomainRE.MatchString(s); got != want {
+			t.Errorf("subdomain(%q) = %v, the expression says %v", s, got, want)
+		}
+	}
 }
