@@ -74,6 +74,10 @@ func (s goStruct) shapedAsWritten() bool {
 			continue
 		}
 		switch f.name {
+		case "kind":
+			if !f.plainString {
+				return false // writeShaped reads the kind only from a string
+			}
 		case "metadata":
 			if _, simple := simpleMetaOf(fv); !simple {
 				return false

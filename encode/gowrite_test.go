@@ -226,6 +226,7 @@ func (j *jsonByPointer) MarshalJSON() ([]byte, error) {
 // encoding/json's rules, and names which the writer refuses.
 func TestWrittenGoEdges(t *testing.T) {
 	s := "s"
+	authorizationPolicy := "AuthorizationPolicy"
 	cases := []struct {
 		name    string
 		value   any
@@ -370,6 +371,12 @@ func TestWrittenGoEdges(t *testing.T) {
 				A string `json:"a,omitempty"`
 			} `json:"spec"`
 		}{Kind: "AuthorizationPolicy"}, false},
+		{"an empty spec kept for an AuthorizationPolicy whose kind is not a string field", &struct {
+			Kind *string `json:"kind"`
+			Spec struct {
+				A string `json:"a,omitempty"`
+			} `json:"spec"`
+		}{Kind: &authorizationPolicy}, false},
 		{"a status with a field written", &struct {
 			Status struct {
 				A string `json:"a"`

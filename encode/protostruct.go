@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/runtime/protoimpl"
 )
 
 // Reading a message through protoreflect converts every field it is asked
@@ -90,8 +91,8 @@ func planOf(t reflect.Type, m proto.Message) *protoPlan {
 // newPlan maps each field of md to the Go field of t that holds it, or
 // gives nil when one does not map as generated code holds it.
 func newPlan(t reflect.Type, md protoreflect.MessageDescriptor) *protoPlan {
-	if t.Kind() != reflect.Struct {
-		return nil
+	if t.Kind() != reflect.Struct || t.NumField() == 0 || t.Field(0).Type != reflect.TypeFor[protoimpl.MessageState]() {
+		return nil // not generated code (dynamicpb holds every descriptor in one type)
 	}
 	fds := md.Fields()
 	plan := &protoPlan{}

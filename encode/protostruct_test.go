@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // TestWrittenStructIsWrittenMessage holds the writer that reads generated
@@ -128,4 +131,47 @@ func randomScalar(r *rand.Rand, fd protoreflect.FieldDescriptor) protoreflect.Va
 		return protoreflect.ValueOfBytes([]byte(randomStrings[r.Intn(len(randomStrings))]))
 	}
 	return protoreflect.ValueOfString(randomStrings[r.Intn(len(randomStrings))])
+}
+
+// TestDynamicMessagesAreNotPlanned: dynamicpb holds messages of every
+// descriptor in one Go type, so a plan cached by Go type would write one
+// descriptor's fields for another's. Such messages keep the protoreflect
+// path.
+func TestDynamicMessagesAreNotPlanned(t *testing.T) {
+	file, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name: proto.String("dynamic.proto"), Package: proto.String("dynamic"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{
+			{Name: proto.String("Empty")},
+			{Name: proto.String("One"), Field: []*descriptorpb.FieldDescriptorProto{{
+				Name: proto.String("a"), JsonName: proto.String("a"), Number: proto.Int32(1),
+				Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(),
+			}}},
+		},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := dynamicpb.NewMessage(file.Messages().ByName("Empty"))
+	one := dynamicpb.NewMessage(file.Messages().ByName("One"))
+	one.Set(one.Descriptor().Fields().ByNumber(1), protoreflect.ValueOfString("x"))
+	for _, m := range []*dynamicpb.Message{empty, one} {
+		sv, err := writtenProto(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mv, err := writtenMessage(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var viaStruct, viaMessage bytes.Buffer
+		if err := writeValue(&viaStruct, map[string]any{"spec": sv}); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeValue(&viaMessage, map[string]any{"spec": mv}); err != nil {
+			t.Fatal(err)
+		}
+		if viaStruct.String() != viaMessage.String() {
+			t.Errorf("%s:\n struct  %s\nmessage %s", m.Descriptor().FullName(), viaStruct.String(), viaMessage.String())
+		}
+	}
 }
