@@ -100,8 +100,8 @@ func (s goStruct) shapedAsWritten() bool {
 // AuthorizationPolicy.
 func (s goStruct) writeShaped(b *bytes.Buffer) (bool, error) {
 	kind := ""
-	if i, ok := slices.BinarySearchFunc(s.fields, "kind", func(f goField, name string) int { return strings.Compare(f.name, name) }); ok && s.fields[i].plainString {
-		kind = s.v.FieldByIndex(s.fields[i].index).String()
+	if f, fv, ok := s.field("kind"); ok && f.plainString {
+		kind = fv.String()
 	}
 	return s.writeFiltered(b, 0, func(name string, fv reflect.Value) bool {
 		switch name {
@@ -109,7 +109,7 @@ func (s goStruct) writeShaped(b *bytes.Buffer) (bool, error) {
 			return false
 		case "spec":
 			st, _ := structAt(fv)
-			return !st.empty() || kind == "AuthorizationPolicy"
+			return !specDropped(st, kind)
 		}
 		return true
 	})
@@ -234,8 +234,17 @@ func (s goStruct) empty() bool {
 
 // has tells whether the field named name is written.
 func (s goStruct) has(name string) bool {
+	f, fv, ok := s.field(name)
+	return ok && !f.omitted(fv)
+}
+
+// field is the field named name and its value.
+func (s goStruct) field(name string) (*goField, reflect.Value, bool) {
 	i, found := slices.BinarySearchFunc(s.fields, name, func(f goField, name string) int { return strings.Compare(f.name, name) })
-	return found && !s.fields[i].omitted(s.v.FieldByIndex(s.fields[i].index))
+	if !found {
+		return nil, reflect.Value{}, false
+	}
+	return &s.fields[i], s.v.FieldByIndex(s.fields[i].index), true
 }
 
 // mapping is the struct as a map of the values its fields are written

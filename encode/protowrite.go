@@ -57,7 +57,7 @@ func writeIstio(b *bytes.Buffer, o render.Object) error {
 	if err := writeMappingChild(b, simpleMeta{env.Metadata}, 0); err != nil {
 		return err
 	}
-	if emptyMapping(specV) && env.Kind != "AuthorizationPolicy" {
+	if specDropped(specV, env.Kind) {
 		return nil
 	}
 	return writeEntry(b, "spec", specV, 0, false)

@@ -11,8 +11,10 @@ func shape(v map[string]any) {
 	if s, ok := mappingAt(v, "status"); ok && allNull(s) {
 		delete(v, "status")
 	}
-	if spec, ok := v["spec"]; ok && emptyMapping(spec) && v["kind"] != "AuthorizationPolicy" {
-		delete(v, "spec")
+	if spec, ok := v["spec"]; ok {
+		if kind, _ := v["kind"].(string); specDropped(spec, kind) {
+			delete(v, "spec")
+		}
 	}
 	if md, ok := mappingAt(v, "metadata"); ok {
 		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
@@ -27,6 +29,13 @@ func shape(v map[string]any) {
 			delete(auth, "secretRef")
 		}
 	}
+}
+
+// specDropped tells whether shape drops an object's spec: when it is empty,
+// unless the object is an AuthorizationPolicy. The writers that apply shape
+// as they write (writeIstio, writeShaped) ask it too.
+func specDropped(spec any, kind string) bool {
+	return emptyMapping(spec) && kind != "AuthorizationPolicy"
 }
 
 // dig returns the map at path inside v, reading the Go structs on the
