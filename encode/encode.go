@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/meshwright/meshwright/internal/parallel"
 	"github.com/meshwright/meshwright/render"
 )
 
@@ -315,7 +316,7 @@ func (d *Documents) Sorted() ([][]byte, error) {
 	if err := errors.Join(slices.Concat(d.errs...)...); err != nil {
 		return nil, err
 	}
-	docs := sortedDocuments(slices.Concat(d.bySource...))
+	docs := sortedDocuments(d.bySource)
 	data := make([][]byte, len(docs))
 	for i, doc := range docs {
 		data[i] = doc.data
@@ -323,30 +324,38 @@ func (d *Documents) Sorted() ([][]byte, error) {
 	return data, nil
 }
 
-// sortedDocuments is docs sorted stably by key: a large list in two halves
-// on two cores, then merged, for sorting is serial work at the end of a
-// render (about a second at 10,000 tenants).
-func sortedDocuments(docs []document) []document {
-	byKey := func(a, b document) int { return a.key.Compare(b.key) }
-	if len(docs) < minParallelSort || runtime.GOMAXPROCS(0) < 2 {
-		slices.SortStableFunc(docs, byKey)
-		return docs
-	}
-	left, right := docs[:len(docs)/2], docs[len(docs)/2:]
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortStableFunc(left, byKey) })
-	slices.SortStableFunc(right, byKey)
-	wg.Wait()
-	merged := make([]document, 0, len(docs))
-	for len(left) > 0 && len(right) > 0 {
-		if byKey(right[0], left[0]) < 0 { // on a tie the left first, as a stable sort keeps it
-			merged, right = append(merged, right[0]), right[1:]
-		} else {
-			merged, left = append(merged, left[0]), left[1:]
+// sortedDocuments is the documents of every source sorted stably by key.
+// They are first placed by kind (a counting sort on the rank: stable, one
+// pass), then each kind's are sorted by namespace and name on every core:
+// sorting is serial work at the end of a render otherwise (0.7 s at 10,000
+// tenants, against 0.25 s so).
+func sortedDocuments(bySource [][]document) []document {
+	var count []int // count[r]: how many documents have rank r
+	for _, docs := range bySource {
+		for i := range docs {
+			r := docs[i].key.Rank()
+			if r >= len(count) {
+				count = append(count, make([]int, r+1-len(count))...)
+			}
+			count[r]++
 		}
 	}
-	return append(append(merged, left...), right...)
+	starts := make([]int, len(count)+1) // rank r's documents are sorted[starts[r]:starts[r+1]]
+	for r, n := range count {
+		starts[r+1] = starts[r] + n
+	}
+	sorted := make([]document, starts[len(count)])
+	next := slices.Clone(starts)
+	for _, docs := range bySource {
+		for i := range docs {
+			r := docs[i].key.Rank()
+			sorted[next[r]] = docs[i]
+			next[r]++
+		}
+	}
+	byKey := func(a, b document) int { return a.key.Compare(b.key) }
+	parallel.ForEach(len(count), min(runtime.GOMAXPROCS(0), len(count)), func(_, r int) {
+		slices.SortStableFunc(sorted[starts[r]:starts[r+1]], byKey)
+	})
+	return sorted
 }
-
-// minParallelSort keeps small lists on one goroutine.
-const minParallelSort = 4096

@@ -134,22 +134,48 @@ func TestDocumentsWriteTreeIsWriteTree(t *testing.T) {
 	}
 }
 
-// TestSortedDocumentsIsAStableSort holds the two-core sort of a large list
-// to a stable sort of it, over keys that tie often.
+// TestSortedDocumentsIsAStableSort holds the sort by rank and then on every
+// core to a stable sort of every source's documents in order, over keys that
+// tie often, kinds of several ranks (and one render does not know) and
+// sources of every size, empty ones too.
 func TestSortedDocumentsIsAStableSort(t *testing.T) {
-	var docs []document
-	for i := range 3 * minParallelSort {
+	kinds := []struct{ apiVersion, kind string }{{"v1", "ConfigMap"}, {"v1", "Namespace"}, {"rbac.authorization.k8s.io/v1", "Role"}, {"example.com/v1", "Widget"}}
+	var all []document
+	var bySource [][]document
+	for i := range 12000 {
+		k := kinds[i*5%len(kinds)]
 		o := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: fmt.Sprint("ns-", i%3), Name: fmt.Sprint("n-", i*7%5)}}
-		o.Kind = []string{"ConfigMap", "Namespace"}[i%2]
-		o.APIVersion = "v1"
-		docs = append(docs, document{key: render.KeyOf(o), data: []byte(fmt.Sprint(i))})
+		o.APIVersion, o.Kind = k.apiVersion, k.kind
+		doc := document{key: render.KeyOf(o), data: []byte(fmt.Sprint(i))}
+		if i%17 == 0 || i%97 == 0 {
+			bySource = append(bySource, nil)
+		}
+		bySource[len(bySource)-1] = append(bySource[len(bySource)-1], doc)
+		all = append(all, doc)
 	}
-	want := slices.Clone(docs)
+	if ranks := rankCount(all); ranks < 3 {
+		t.Fatalf("the documents have %d ranks, want several", ranks)
+	}
+	want := slices.Clone(all)
 	slices.SortStableFunc(want, func(a, b document) int { return a.key.Compare(b.key) })
-	got := sortedDocuments(slices.Clone(docs))
+	got := sortedDocuments(bySource)
+	if len(got) != len(want) {
+		t.Fatalf("%d documents sorted, want %d", len(got), len(want))
+	}
 	for i := range want {
 		if string(got[i].data) != string(want[i].data) {
 			t.Fatalf("document %d is %s, a stable sort puts %s there", i, got[i].data, want[i].data)
 		}
 	}
+	if got := sortedDocuments(nil); len(got) != 0 {
+		t.Errorf("no documents sorted into %d", len(got))
+	}
+}
+
+func rankCount(docs []document) int {
+	ranks := map[int]bool{}
+	for _, d := range docs {
+		ranks[d.key.Rank()] = true
+	}
+	return len(ranks)
 }

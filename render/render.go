@@ -229,6 +229,9 @@ type Key struct {
 // KeyOf is o's Key.
 func KeyOf(o Object) Key { return Key{kindRank[groupKind(o)], o.GetNamespace(), o.GetName()} }
 
+// Rank is the place of the object's kind in the order, from 0.
+func (k Key) Rank() int { return k.rank }
+
 // Compare orders by kind rank, namespace and name.
 func (k Key) Compare(l Key) int {
 	return cmp.Or(cmp.Compare(k.rank, l.rank), strings.Compare(k.namespace, l.namespace), strings.Compare(k.name, l.name))
