@@ -21,7 +21,7 @@ var mayImport = map[string][]string{
 	"schema/load":       {"schema", "schema/cueschema", "schema/rules", "internal/parallel"},
 	"schema/jsonschema": {"schema", "schema/cueschema"},
 	"render":            {"schema", "internal/parallel"},
-	"encode":            {"render"},
+	"encode":            {"render", "internal/parallel"},
 	".":                 {"schema", "schema/load", "render"},
 	"fn":                {".", "schema", "render", "encode"},
 	"graph":             {"schema"},

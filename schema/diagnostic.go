@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -133,9 +134,22 @@ func (p Path) Child(segments ...any) Path {
 	out := make(Path, len(p), len(p)+len(segments))
 	copy(out, p)
 	for _, s := range segments {
-		out = append(out, fmt.Sprint(s))
+		out = append(out, segment(s))
 	}
 	return out
+}
+
+// segment is a path segment as text: fmt.Sprint's, without its reflection
+// for the field names and list indexes that make up nearly every path (the
+// cross-tenant rules build one per field they check, errors or not).
+func segment(s any) string {
+	switch s := s.(type) {
+	case string:
+		return s
+	case int:
+		return strconv.Itoa(s)
+	}
+	return fmt.Sprint(s)
 }
 
 func (p Path) String() string {
