@@ -1,9 +1,11 @@
 package load
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +47,35 @@ func TestReadFilesSkipsWhatIsNotInput(t *testing.T) {
 	// named explicitly, a hidden directory is read
 	if files, err := ReadFiles(filepath.Join(dir, "tenants", ".drafts")); err != nil || len(files) != 1 {
 		t.Errorf("an explicit hidden directory: %d files, %v", len(files), err)
+	}
+}
+
+// TestReadFilesReportsTheFirstUnreadableFile reads many files on every core
+// and still names the first that cannot be read, in the order of the inputs.
+func TestReadFilesReportsTheFirstUnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 200 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("t%03d.yaml", i)), []byte("kind: Tenant\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"t150-gone.yaml", "t050-gone.yaml"} { // links to nothing
+		if err := os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := ReadFiles(dir)
+	if err == nil || !strings.Contains(err.Error(), "reading input: ") || !strings.Contains(err.Error(), "t050-gone.yaml") {
+		t.Fatalf("read %d files, error %v; want one naming t050-gone.yaml", len(files), err)
+	}
+	if err := os.Remove(filepath.Join(dir, "t050-gone.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "t150-gone.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	files, err = ReadFiles(dir)
+	if err != nil || len(files) != 200 || files[7].Path != filepath.Join(dir, "t007.yaml") || string(files[7].Data) != "kind: Tenant\n" {
+		t.Fatalf("read %d files (the eighth %+v), error %v", len(files), files[min(7, len(files)-1)], err)
 	}
 }

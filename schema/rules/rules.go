@@ -15,13 +15,19 @@ import (
 // Check runs every rule over a decoded, defaulted Spec and returns what
 // they found, in no particular order.
 func Check(spec *schema.Spec) schema.Diagnostics {
+	// sized ahead: growing them was a sixth of the check at 10,000 tenants
+	namespaces, services := 0, 0
+	for _, t := range spec.Tenants {
+		namespaces += len(t.Spec.Namespaces)
+		services += len(t.Spec.Services)
+	}
 	c := &checker{mesh: spec.Mesh, claims: claims{
-		tenants:     claimSet{},
-		namespaces:  claimSet{},
-		hosts:       claimSet{},
+		tenants:     make(claimSet, len(spec.Tenants)),
+		namespaces:  make(claimSet, namespaces),
+		hosts:       make(claimSet, services),
 		egressHosts: claimSet{},
 	}}
-	c.tenants = map[string]*schema.Tenant{}
+	c.tenants = make(map[string]*schema.Tenant, len(spec.Tenants))
 	for _, t := range spec.Tenants {
 		if _, dup := c.tenants[t.Metadata.Name]; !dup {
 			c.tenants[t.Metadata.Name] = t
