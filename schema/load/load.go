@@ -6,6 +6,7 @@
 package load
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -38,15 +39,25 @@ func ReadFiles(paths ...string) ([]schema.File, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no input files given")
 	}
-	var names []string
+	var files []schema.File
 	for _, p := range paths {
-		found, err := yamlFiles(p)
+		names, err := yamlFiles(p)
 		if err != nil {
 			return nil, err
 		}
-		names = append(names, found...)
+		read, err := readAll(names)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, read...)
 	}
-	// on every core: one file per tenant makes 10,000 reads
+	return files, nil
+}
+
+// readAll reads the named files on every core (one file per tenant makes
+// 10,000 reads) and fails with the first that cannot be read, as reading
+// them in order would.
+func readAll(names []string) ([]schema.File, error) {
 	files := make([]schema.File, len(names))
 	errs := make([]error, len(names))
 	parallel.ForEach(len(names), workersFor(len(names)), func(_, i int) {
@@ -55,10 +66,8 @@ func ReadFiles(paths ...string) ([]schema.File, error) {
 			errs[i] = fmt.Errorf("reading input: %w", errs[i])
 		}
 	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err // the first, as a serial read would stop at
-		}
+	if err := cmp.Or(errs...); err != nil {
+		return nil, err
 	}
 	return files, nil
 }

@@ -68,6 +68,12 @@ func TestReadFilesReportsTheFirstUnreadableFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reading input: ") || !strings.Contains(err.Error(), "t050-gone.yaml") {
 		t.Fatalf("read %d files, error %v; want one naming t050-gone.yaml", len(files), err)
 	}
+	// a later path that cannot be expanded does not hide it
+	for _, later := range []string{filepath.Join(dir, "nonexistent"), t.TempDir()} {
+		if _, err := ReadFiles(dir, later); err == nil || !strings.Contains(err.Error(), "t050-gone.yaml") {
+			t.Errorf("ReadFiles(dir, %s): %v, want the error naming t050-gone.yaml", later, err)
+		}
+	}
 	if err := os.Remove(filepath.Join(dir, "t050-gone.yaml")); err != nil {
 		t.Fatal(err)
 	}
