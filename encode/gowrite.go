@@ -201,6 +201,9 @@ func writeGoEntry(b *bytes.Buffer, key string, fv reflect.Value, col int, first 
 		writeKey(b, key, col, first)
 		return writeMappingChild(b, s, col)
 	}
+	if values, ok := goStringMap(fv); ok {
+		return writeStringMapEntry(b, key, values, col, first)
+	}
 	if stringItems(fv) {
 		writeKey(b, key, col, first)
 		return writeStringItems(b, fv, col)
@@ -394,6 +397,22 @@ func simpleMetaOf(v reflect.Value) (simpleMeta, bool) {
 	}
 	m := v.Addr().Interface().(*metav1.ObjectMeta)
 	return simpleMeta{m}, isSimpleMetadata(m)
+}
+
+// goStringMap is v when it is a non-empty map[string]string (no type of
+// its own, so no marshaler) of UTF-8 strings: written without a map of
+// values.
+func goStringMap(v reflect.Value) (map[string]string, bool) {
+	if v.Type() != reflect.TypeFor[map[string]string]() || v.Len() == 0 || !v.CanInterface() {
+		return nil, false
+	}
+	values := v.Interface().(map[string]string)
+	for k, s := range values {
+		if !utf8.ValidString(k) || !utf8.ValidString(s) {
+			return nil, false
+		}
+	}
+	return values, true
 }
 
 func goMap(v reflect.Value) (any, error) {

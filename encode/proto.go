@@ -184,6 +184,21 @@ func sortedKeys(m map[string]string, keys []string) []string {
 	return keys
 }
 
+// writeStringMapEntry writes a non-empty map of strings as the entry key,
+// its entries sorted.
+func writeStringMapEntry(b *bytes.Buffer, key string, values map[string]string, col int, first bool) error {
+	writeKey(b, key, col, first)
+	b.WriteByte('\n')
+	indent(b, col+2)
+	var small [8]string // labels and annotations are few: sorted without allocating
+	for i, k := range sortedKeys(values, small[:0]) {
+		if err := writeStringEntry(b, k, values[k], col+2, i == 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // simpleField is a field of simple metadata: a string or a string map,
 // written when not empty.
 type simpleField struct {
@@ -217,14 +232,8 @@ func (s simpleMeta) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 	for _, f := range s.fields() {
 		switch {
 		case len(f.values) > 0:
-			writeKey(b, f.key, col, first)
-			b.WriteByte('\n')
-			indent(b, col+2)
-			var small [8]string // labels and annotations are few: sorted without allocating
-			for i, k := range sortedKeys(f.values, small[:0]) {
-				if err := writeStringEntry(b, k, f.values[k], col+2, i == 0); err != nil {
-					return false, err
-				}
+			if err := writeStringMapEntry(b, f.key, f.values, col, first); err != nil {
+				return false, err
 			}
 		case f.value != "":
 			if err := writeStringEntry(b, f.key, f.value, col, first); err != nil {

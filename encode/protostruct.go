@@ -169,6 +169,8 @@ func (s protoStruct) writeEntries(b *bytes.Buffer, col int) (bool, error) {
 		} else if child, ok := childStruct(f, fv); ok {
 			writeKey(b, f.name, col, first)
 			err = writeMappingChild(b, child, col)
+		} else if values, ok := stringMap(f, fv); ok {
+			err = writeStringMapEntry(b, f.name, values, col, first)
 		} else if f.kind == listField && f.fd.Kind() == protoreflect.StringKind && fv.Len() > 0 {
 			writeKey(b, f.name, col, first)
 			err = writeStringItems(b, fv, col)
@@ -205,6 +207,25 @@ func childStruct(f *protoField, fv reflect.Value) (protoStruct, bool) {
 	}
 	plan := planOf(fv.Type().Elem(), m)
 	return protoStruct{fv.Elem(), plan}, plan != nil
+}
+
+// stringMap is a populated map of strings to strings, all UTF-8 (jsonpb
+// refuses other bytes: such a map is read through protoreflect, which says
+// so): written without a map of values or protoreflect's wrapping.
+func stringMap(f *protoField, fv reflect.Value) (map[string]string, bool) {
+	if f.kind != mapField || f.fd.MapKey().Kind() != protoreflect.StringKind || f.fd.MapValue().Kind() != protoreflect.StringKind || fv.Len() == 0 {
+		return nil, false
+	}
+	values, ok := fv.Interface().(map[string]string)
+	if !ok {
+		return nil, false
+	}
+	for k, v := range values {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return nil, false
+		}
+	}
+	return values, true
 }
 
 // itemStructs is the plan of a populated list of messages that all read
