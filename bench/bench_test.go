@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -183,7 +181,8 @@ func BenchmarkBinaryValidateOneTenant(b *testing.B) {
 // binary, so with its garbage collector settings (tuneGC), which the
 // in-process benchmarks do not have: at 10,000 tenants they decide whether
 // the render takes 30 seconds or 160. Peak memory is reported as
-// peak-RSS-MB.
+// peak-RSS-MB, and the CPU time (user and system) as cpu-s/op: on a shared
+// host that takes CPU back, it moves far less than the wall time.
 func BenchmarkBinaryRender(b *testing.B) {
 	bin := buildBinary(b)
 	for _, n := range sizes {
@@ -192,11 +191,11 @@ func BenchmarkBinaryRender(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("tenants=%d", n), func(b *testing.B) {
 			dir := writeSpec(b, n)
-			peak := int64(0)
+			var use usage
 			for b.Loop() {
-				peak = max(peak, peakRSS(b, nil, bin, "render", dir))
+				use.add(measure(b, nil, bin, "render", dir))
 			}
-			b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+			use.report(b)
 		})
 	}
 }
@@ -205,7 +204,7 @@ func BenchmarkBinaryRender(b *testing.B) {
 // ResourceList kpt sends for a package of the spec: run=first holds the
 // inputs alone, run=again the function's own output too, as `kpt fn
 // render` sends a package that holds the previous render. Peak memory is
-// reported as peak-RSS-MB.
+// reported as peak-RSS-MB, the CPU time as cpu-s/op.
 func BenchmarkBinaryFunction(b *testing.B) {
 	bin := buildBinary(b)
 	for _, n := range sizes {
@@ -224,11 +223,11 @@ func BenchmarkBinaryFunction(b *testing.B) {
 			input []byte
 		}{{"first", first}, {"again", again.Bytes()}} {
 			b.Run(fmt.Sprintf("tenants=%d/run=%s", n, run.name), func(b *testing.B) {
-				peak := int64(0)
+				var use usage
 				for b.Loop() {
-					peak = max(peak, peakRSS(b, bytes.NewReader(run.input), bin))
+					use.add(measure(b, bytes.NewReader(run.input), bin))
 				}
-				b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+				use.report(b)
 			})
 		}
 	}
@@ -261,16 +260,35 @@ func buildBinary(b *testing.B) string {
 	return bin
 }
 
-// peakRSS runs the binary with its output discarded and returns its peak
-// RSS in KiB, as GNU time measures it. A child this process starts itself
-// would report this process's RSS when that is larger: Go starts children
-// sharing its memory until they exec, and Linux keeps the larger high-water
-// mark across the exec (after an in-process benchmark at 10,000 tenants,
-// several GB).
-func peakRSS(b *testing.B, stdin io.Reader, bin string, args ...string) int64 {
+// usage is what the runs of a binary used: the largest peak RSS (KiB) and
+// the CPU time of all runs (seconds).
+type usage struct {
+	runs    int
+	peakKiB int64
+	cpu     float64
+}
+
+func (u *usage) add(run usage) {
+	u.runs++
+	u.peakKiB = max(u.peakKiB, run.peakKiB)
+	u.cpu += run.cpu
+}
+
+func (u *usage) report(b *testing.B) {
+	b.ReportMetric(float64(u.peakKiB)/1024, "peak-RSS-MB")
+	b.ReportMetric(u.cpu/float64(u.runs), "cpu-s/op")
+}
+
+// measure runs the binary with its output discarded and returns its peak
+// RSS and CPU time (user and system), as GNU time measures them. A child
+// this process starts itself would report this process's RSS when that is
+// larger: Go starts children sharing its memory until they exec, and Linux
+// keeps the larger high-water mark across the exec (after an in-process
+// benchmark at 10,000 tenants, several GB).
+func measure(b *testing.B, stdin io.Reader, bin string, args ...string) usage {
 	timings := filepath.Join(b.TempDir(), "time.txt")
 	var stderr bytes.Buffer
-	cmd := exec.Command("/usr/bin/time", append([]string{"-o", timings, "-f", "%M", bin}, args...)...)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-o", timings, "-f", "%M %U %S", bin}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, io.Discard, &stderr
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("%s %v (GNU time is needed, Debian package time): %v\n%s", bin, args, err, stderr.Bytes())
@@ -279,11 +297,12 @@ func peakRSS(b *testing.B, stdin io.Reader, bin string, args ...string) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	kib, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
+	var kib int64
+	var user, system float64
+	if _, err := fmt.Sscanf(string(out), "%d %g %g", &kib, &user, &system); err != nil {
 		b.Fatalf("GNU time wrote %q: %v", out, err)
 	}
-	return kib
+	return usage{peakKiB: kib, cpu: user + system}
 }
 
 func writeSpec(b *testing.B, tenants int) string {
