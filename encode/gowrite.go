@@ -407,12 +407,7 @@ func goStringMap(v reflect.Value) (map[string]string, bool) {
 		return nil, false
 	}
 	values := v.Interface().(map[string]string)
-	for k, s := range values {
-		if !utf8.ValidString(k) || !utf8.ValidString(s) {
-			return nil, false
-		}
-	}
-	return values, true
+	return values, validStrings(values)
 }
 
 func goMap(v reflect.Value) (any, error) {

@@ -142,11 +142,15 @@ func isSimpleMetadata(m *metav1.ObjectMeta) bool {
 	if !utf8.ValidString(m.Name) || !utf8.ValidString(m.GenerateName) || !utf8.ValidString(m.Namespace) {
 		return false
 	}
-	for _, values := range []map[string]string{m.Labels, m.Annotations} {
-		for k, v := range values {
-			if !utf8.ValidString(k) || !utf8.ValidString(v) {
-				return false
-			}
+	return validStrings(m.Labels) && validStrings(m.Annotations)
+}
+
+// validStrings tells whether every key and value of m is UTF-8
+// (encoding/json and jsonpb would replace or refuse other bytes).
+func validStrings(m map[string]string) bool {
+	for k, v := range m {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return false
 		}
 	}
 	return true

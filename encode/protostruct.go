@@ -217,15 +217,7 @@ func stringMap(f *protoField, fv reflect.Value) (map[string]string, bool) {
 		return nil, false
 	}
 	values, ok := fv.Interface().(map[string]string)
-	if !ok {
-		return nil, false
-	}
-	for k, v := range values {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return nil, false
-		}
-	}
-	return values, true
+	return values, ok && validStrings(values)
 }
 
 // itemStructs is the plan of a populated list of messages that all read

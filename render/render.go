@@ -199,10 +199,11 @@ func newObjectSet(inputs []rendered) *objectSet {
 func (s *objectSet) add(i int) {
 	in := &s.inputs[i]
 	for j, id := range in.objects {
-		prev, taken := s.first[in.hashes[j]]
+		h := in.hashes[j]
+		prev, taken := s.first[h]
 		switch {
 		case !taken:
-			s.first[in.hashes[j]] = objectAt{int32(i), int32(j)}
+			s.first[h] = objectAt{int32(i), int32(j)}
 		case s.inputs[prev.input].objects[prev.object] == id:
 			s.collide(i, int(prev.input), id)
 		default:
